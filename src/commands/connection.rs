@@ -1,0 +1,436 @@
+//! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and
+//! CLIENT. They act on the calling connection's session, or through the
+//! client registry on connections owned by other workers.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::server_cmds::help_reply;
+use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::None as N};
+use crate::net::client::{ClientShared, ReplyMode};
+use crate::server::Server;
+
+/// The connection family's command bindings.
+pub const COMMANDS: &[Binding] = &[
+    bind("ping", ping, N),
+    bind("echo", echo, N),
+    bind("hello", hello, N),
+    bind("auth", auth, N),
+    bind("select", select, N),
+    bind("quit", quit, N),
+    bind("reset", reset, N),
+    bind("client|id", client_id, N),
+    bind("client|setname", client_setname, N),
+    bind("client|getname", client_getname, N),
+    bind("client|list", client_list, N),
+    bind("client|info", client_info, N),
+    bind("client|kill", client_kill, N),
+    bind("client|reply", client_reply, N),
+    bind("client|no-evict", client_no_evict, N),
+    bind("client|help", client_help, N),
+];
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+fn ping(ctx: &mut Ctx, args: Args) -> CmdResult {
+    match args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(args.get(1)),
+        _ => return Err(CmdError::raw("ERR wrong number of arguments for 'ping' command")),
+    }
+    Ok(())
+}
+
+fn echo(ctx: &mut Ctx, args: Args) -> CmdResult {
+    ctx.out.bulk(args.get(1));
+    Ok(())
+}
+
+/// Checks a password for the default user (ACL users come later).
+fn check_password(srv: &Server, user: &[u8], pass: &[u8]) -> bool {
+    let cfg = srv.config.read();
+    let required = cfg.get_str("requirepass");
+    user == b"default" && (required.is_empty() || required.as_bytes() == pass)
+}
+
+fn auth(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    let (user, pass) = if args.len() == 2 { (&b"default"[..], args.get(1)) } else { (args.get(1), args.get(2)) };
+    if args.len() == 2 && !ctx.srv.hot.auth_required.load(Relaxed) {
+        return Err(CmdError::err(
+            "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        ));
+    }
+    if check_password(ctx.srv, user, pass) {
+        ctx.client.authenticated = true;
+        ctx.out.ok();
+        Ok(())
+    } else {
+        crate::notice!("Client auth failure");
+        Err(CmdError::raw(WRONGPASS))
+    }
+}
+
+fn hello(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let mut proto = if ctx.out.resp3 { 3 } else { 2 };
+    let mut i = 1;
+    if args.len() >= 2 {
+        let v = crate::util::num::parse_i64(args.get(1))
+            .ok_or_else(|| CmdError::err("Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::raw("NOPROTO unsupported protocol version"));
+        }
+        proto = v;
+        i = 2;
+    }
+    let mut setname: Option<&[u8]> = None;
+    let mut auth: Option<(&[u8], &[u8])> = None;
+    while i < args.len() {
+        let more = args.len() - i - 1;
+        if args.is(i, "AUTH") && more >= 2 {
+            auth = Some((args.get(i + 1), args.get(i + 2)));
+            i += 3;
+        } else if args.is(i, "SETNAME") && more >= 1 {
+            setname = Some(args.get(i + 1));
+            i += 2;
+        } else {
+            return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", args.text(i))));
+        }
+    }
+    if let Some((user, pass)) = auth {
+        if !check_password(ctx.srv, user, pass) {
+            return Err(CmdError::raw(WRONGPASS));
+        }
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated {
+        return Err(CmdError::raw(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
+    }
+    if let Some(name) = setname {
+        validate_name(name)?;
+        set_name(ctx, name);
+    }
+    ctx.out.resp3 = proto == 3;
+    if let Some(sh) = shared_of(ctx) {
+        sh.resp.store(proto as u32, Relaxed);
+    }
+    ctx.out.map(7);
+    ctx.out.bulk(b"server");
+    ctx.out.bulk(b"redis");
+    ctx.out.bulk(b"version");
+    ctx.out.bulk(crate::REDIS_VERSION.as_bytes());
+    ctx.out.bulk(b"proto");
+    ctx.out.int(proto);
+    ctx.out.bulk(b"id");
+    ctx.out.int(ctx.client.id as i64);
+    ctx.out.bulk(b"mode");
+    ctx.out.bulk(b"standalone");
+    ctx.out.bulk(b"role");
+    ctx.out.bulk(b"master");
+    ctx.out.bulk(b"modules");
+    ctx.out.array(0);
+    Ok(())
+}
+
+fn select(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let n = crate::util::num::parse_i64(args.get(1)).ok_or_else(|| CmdError::err("value is not an integer or out of range"))?;
+    if n < 0 || n as usize >= ctx.srv.keyspace.num_dbs() {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    ctx.client.db = n as usize;
+    if let Some(sh) = shared_of(ctx) {
+        sh.db.store(n as usize, Relaxed);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.out.ok();
+    ctx.client.close_after_reply = true;
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.client.db = 0;
+    ctx.client.reply_mode = ReplyMode::On;
+    ctx.client.no_evict = false;
+    ctx.out.resp3 = false;
+    ctx.client.authenticated = !ctx.srv.hot.auth_required.load(Relaxed);
+    if let Some(sh) = shared_of(ctx) {
+        sh.db.store(0, Relaxed);
+        sh.resp.store(2, Relaxed);
+        *sh.name.lock() = None;
+    }
+    ctx.out.simple("RESET");
+    Ok(())
+}
+
+fn shared_of(ctx: &Ctx) -> Option<std::sync::Arc<ClientShared>> {
+    ctx.srv.clients.lock().get(&ctx.client.id).cloned()
+}
+
+fn client_id(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.out.int(ctx.client.id as i64);
+    Ok(())
+}
+
+fn validate_name(name: &[u8]) -> CmdResult {
+    if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err(CmdError::err("Client names cannot contain spaces, newlines or special characters."));
+    }
+    Ok(())
+}
+
+fn set_name(ctx: &Ctx, name: &[u8]) {
+    if let Some(sh) = shared_of(ctx) {
+        *sh.name.lock() = if name.is_empty() { None } else { Some(name.to_vec()) };
+    }
+}
+
+fn client_setname(ctx: &mut Ctx, args: Args) -> CmdResult {
+    validate_name(args.get(2))?;
+    set_name(ctx, args.get(2));
+    ctx.out.ok();
+    Ok(())
+}
+
+fn client_getname(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    match shared_of(ctx).and_then(|sh| sh.name.lock().clone()) {
+        Some(n) => ctx.out.bulk(&n),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// One CLIENT LIST line, in Redis 7.0's field order.
+pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
+    let name = c.name.lock().clone().unwrap_or_default();
+    let cmd = match c.last_cmd.load(Relaxed) {
+        0 => "NULL".to_string(),
+        id => srv.commands.list.get(id as usize - 1).map(|c| c.fullname.clone()).unwrap_or_default(),
+    };
+    let qbuf = c.qbuf.load(Relaxed);
+    let omem = c.omem.load(Relaxed);
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.fd,
+        String::from_utf8_lossy(&name),
+        (now_ms - c.created_ms) / 1000,
+        (now_ms - c.last_interaction_ms.load(Relaxed)) / 1000,
+        if c.unix { "U" } else { "N" },
+        c.db.load(Relaxed),
+        qbuf,
+        qbuf.max(16 * 1024) - qbuf,
+        omem,
+        qbuf + omem + 1024,
+        cmd,
+        c.resp.load(Relaxed),
+    )
+}
+
+fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut i = 2;
+    while i < args.len() {
+        if args.is(i, "TYPE") && i + 1 < args.len() {
+            let t = args.get(i + 1).to_ascii_lowercase();
+            if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
+                return Err(CmdError::err(format!("Unknown client type '{}'", args.text(i + 1))));
+            }
+            if t != b"normal" {
+                ids = Some(Vec::new());
+            }
+            i += 2;
+        } else if args.is(i, "ID") && i + 1 < args.len() {
+            let mut v = Vec::new();
+            for a in args.from(i + 1) {
+                match crate::util::num::parse_i64(a) {
+                    Some(n) if n > 0 => v.push(n as u64),
+                    _ => return Err(CmdError::err("Invalid client ID")),
+                }
+            }
+            ids = Some(v);
+            i = args.len();
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let now = Server::now_ms();
+    let mut clients: Vec<_> = ctx.srv.clients.lock().values().cloned().collect();
+    clients.sort_by_key(|c| c.id);
+    let mut text = String::new();
+    for c in clients {
+        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        text.push_str(&client_line(ctx.srv, &c, now));
+        text.push('\n');
+    }
+    ctx.out.verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn client_info(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    let Some(sh) = shared_of(ctx) else {
+        return Err(CmdError::NoSuchKey);
+    };
+    let mut line = client_line(ctx.srv, &sh, Server::now_ms());
+    line.push('\n');
+    ctx.out.verbatim(line.as_bytes());
+    Ok(())
+}
+
+fn kill_client(ctx: &mut Ctx, c: &ClientShared) {
+    c.kill.store(true, Relaxed);
+    if c.id == ctx.client.id {
+        ctx.client.close_after_reply = true;
+    } else if let Some(mb) = ctx.srv.mailboxes.get().and_then(|m| m.get(c.worker)) {
+        mb.wake();
+    }
+}
+
+fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let all: Vec<_> = ctx.srv.clients.lock().values().cloned().collect();
+    if args.len() == 3 {
+        let addr = args.get(2);
+        let Some(c) = all.iter().find(|c| c.addr.as_bytes() == addr) else {
+            return Err(CmdError::err("No such client"));
+        };
+        ctx.out.ok();
+        kill_client(ctx, c);
+        return Ok(());
+    }
+    let mut id: Option<u64> = None;
+    let mut addr: Option<&[u8]> = None;
+    let mut laddr: Option<&[u8]> = None;
+    let mut skipme = true;
+    let mut type_normal: Option<bool> = None;
+    let mut i = 2;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return Err(CmdError::Syntax);
+        }
+        let v = args.get(i + 1);
+        if args.is(i, "ID") {
+            match crate::util::num::parse_i64(v) {
+                Some(n) if n > 0 => id = Some(n as u64),
+                _ => return Err(CmdError::err("client-id should be greater than 0")),
+            }
+        } else if args.is(i, "ADDR") {
+            addr = Some(v);
+        } else if args.is(i, "LADDR") {
+            laddr = Some(v);
+        } else if args.is(i, "TYPE") {
+            let t = v.to_ascii_lowercase();
+            if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
+                return Err(CmdError::err(format!("Unknown client type '{}'", args.text(i + 1))));
+            }
+            type_normal = Some(t == b"normal");
+        } else if args.is(i, "USER") {
+            if v != b"default" {
+                return Err(CmdError::err(format!("No such user '{}'", args.text(i + 1))));
+            }
+        } else if args.is(i, "SKIPME") {
+            skipme = match v.to_ascii_lowercase().as_slice() {
+                b"yes" => true,
+                b"no" => false,
+                _ => return Err(CmdError::Syntax),
+            };
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    let mut killed = 0;
+    for c in &all {
+        if id.is_some_and(|id| id != c.id)
+            || addr.is_some_and(|a| a != c.addr.as_bytes())
+            || laddr.is_some_and(|a| a != c.laddr.as_bytes())
+            || type_normal == Some(false)
+            || (skipme && c.id == ctx.client.id)
+        {
+            continue;
+        }
+        kill_client(ctx, c);
+        killed += 1;
+    }
+    ctx.out.int(killed);
+    Ok(())
+}
+
+fn client_reply(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.is(2, "ON") {
+        ctx.client.reply_mode = ReplyMode::On;
+        ctx.out.ok();
+    } else if args.is(2, "OFF") {
+        ctx.client.reply_mode = ReplyMode::Off;
+    } else if args.is(2, "SKIP") {
+        if ctx.client.reply_mode == ReplyMode::On {
+            ctx.client.reply_mode = ReplyMode::Skip;
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    Ok(())
+}
+
+fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.is(2, "ON") {
+        ctx.client.no_evict = true;
+    } else if args.is(2, "OFF") {
+        ctx.client.no_evict = false;
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn client_help(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    help_reply(
+        ctx,
+        "CLIENT",
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "    * ID <client-id>",
+            "      Kill connections by client id.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+        ],
+    );
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! DEBUG: the introspection and fault-injection hooks the Redis test suite
+//! and operators rely on (SLEEP, RELOAD, DIGEST, OBJECT, PROTOCOL, ...).
+//! Gated by `enable-debug-command` in the dispatcher, as in Redis. It runs
+//! with every shard locked, so SLEEP and RELOAD stop all keyspace access.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::{Args, CmdError, CmdResult, Ctx};
+use crate::store::{ValueRef, SHARDS};
+
+/// DEBUG <subcommand> ...
+pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let sub = args.get(1).to_ascii_lowercase();
+    match (sub.as_slice(), args.len()) {
+        (b"help", _) => {
+            super::server_cmds::help_reply(
+                ctx,
+                "DEBUG",
+                &[
+                    "DIGEST",
+                    "    Output a hex signature representing the current DB content.",
+                    "DIGEST-VALUE <key> [<key> ...]",
+                    "    Output a hex signature of the values of all the specified keys.",
+                    "JMAP",
+                    "    Does nothing (kept for compatibility).",
+                    "LOG <message>",
+                    "    Write <message> to the server log.",
+                    "OBJECT <key>",
+                    "    Show low level info about the `key` and associated value.",
+                    "PROTOCOL <type>",
+                    "    Reply with a test value of the specified type.",
+                    "RELOAD [option ...]",
+                    "    Save the RDB on disk and reload it back to memory.",
+                    "SET-ACTIVE-EXPIRE <0|1>",
+                    "    Setting it to 0 disables expiring keys in background.",
+                    "SLEEP <seconds>",
+                    "    Stop the server for <seconds>. Decimals allowed.",
+                ],
+            );
+            Ok(())
+        }
+        (b"sleep", 3) => {
+            let secs: f64 = std::str::from_utf8(args.get(2)).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+            if secs > 0.0 && secs.is_finite() {
+                std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
+            }
+            ctx.out.ok();
+            Ok(())
+        }
+        (b"set-active-expire", 3) => {
+            ctx.srv.hot.active_expire.store(args.get(2) != b"0", Relaxed);
+            ctx.out.ok();
+            Ok(())
+        }
+        (b"jmap", _) | (b"change-repl-id", _) | (b"quicklist-packed-threshold", _) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        (b"log", 3) => {
+            crate::warning!("DEBUG LOG: {}", args.text(2));
+            ctx.out.ok();
+            Ok(())
+        }
+        (b"object", 3) => object(ctx, args.get(2)),
+        (b"protocol", 3) => protocol(ctx, args),
+        (b"digest", 2) => {
+            let d = digest_all(ctx);
+            ctx.out.simple(&d);
+            Ok(())
+        }
+        (b"digest-value", _) => {
+            let keys: Vec<&[u8]> = args.from(2).collect();
+            ctx.out.array(keys.len());
+            for k in keys {
+                let mut acc = [0u8; 20];
+                if let Some(e) = ctx.keys.read(k)? {
+                    mix_entry(&mut acc, &e, false);
+                }
+                ctx.out.simple(&hex(&acc));
+            }
+            Ok(())
+        }
+        (b"reload", _) => reload(ctx, args),
+        (b"stringmatch-len", _) => {
+            ctx.out.int(0);
+            Ok(())
+        }
+        _ => Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            args.text(1)
+        ))),
+    }
+}
+
+fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
+    let line = match ctx.keys.read(key)? {
+        None => return Err(CmdError::NoSuchKey),
+        Some(e) => {
+            let (enc, len) = match e.value() {
+                ValueRef::Str(s, enc) => (enc.name(), s.len()),
+                ValueRef::Obj(v) => (v.encoding_name(), 0),
+            };
+            format!(
+                "Value at:0x{:x} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+                e.key().as_ptr() as usize,
+                enc,
+                len + 1,
+                e.lru(),
+                crate::store::idle_seconds(e.lru())
+            )
+        }
+    };
+    ctx.out.simple(&line);
+    Ok(())
+}
+
+fn protocol(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let out = &mut *ctx.out;
+    match args.get(2).to_ascii_lowercase().as_slice() {
+        b"string" => out.bulk(b"Hello World"),
+        b"integer" => out.int(12345),
+        b"double" => out.double(3.141),
+        b"bignum" => {
+            let n = b"1234567999999999999999999999999999999";
+            if out.resp3 {
+                out.raw(b"(");
+                out.raw(n);
+                out.raw(b"\r\n");
+            } else {
+                out.bulk(n);
+            }
+        }
+        b"null" => out.null(),
+        b"array" | b"set" => {
+            if args.is(2, "set") {
+                out.set(3);
+            } else {
+                out.array(3);
+            }
+            for j in 0..3 {
+                out.int(j);
+            }
+        }
+        b"map" => {
+            out.map(3);
+            for j in 0..3 {
+                out.int(j);
+                out.boolean(j == 1);
+            }
+        }
+        b"attrib" => {
+            if out.resp3 {
+                out.raw(b"|1\r\n");
+                out.bulk(b"key-popularity");
+                out.array(2);
+                out.bulk(b"key:123");
+                out.int(90);
+            }
+            out.bulk(b"Some real reply following the attribute");
+        }
+        b"push" => {
+            if !out.resp3 {
+                return Err(CmdError::err("RESP2 is not supported by this command"));
+            }
+            out.push(2);
+            out.bulk(b"server-cpu-usage");
+            out.int(42);
+            out.bulk(b"Some real reply following the push reply");
+        }
+        b"true" => out.boolean(true),
+        b"false" => out.boolean(false),
+        b"verbatim" => out.verbatim(b"This is a verbatim\nstring"),
+        _ => {
+            return Err(CmdError::err(
+                "Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Mixes one key's identity and value into a 160-bit accumulator. The
+/// dataset digest XORs per-key digests, so it is independent of iteration
+/// order, as Redis's is; it need only be stable for equal datasets.
+fn mix_entry(acc: &mut [u8; 20], e: &crate::store::EntryRef, with_key: bool) {
+    use std::hash::BuildHasher;
+    let mut h = [0u8; 20];
+    for (i, chunk) in h.chunks_mut(8).enumerate() {
+        let st = foldhash::fast::FixedState::with_seed(0x5EED_0000 + i as u64);
+        let mut hasher_input: Vec<u8> = Vec::new();
+        if with_key {
+            hasher_input.extend_from_slice(e.key());
+            hasher_input.push(0);
+        }
+        hasher_input.push(e.value_type() as u8);
+        match e.value() {
+            ValueRef::Str(s, _) => hasher_input.extend_from_slice(s),
+            ValueRef::Obj(v) => hasher_input.extend_from_slice(format!("{v:?}").as_bytes()),
+        }
+        if let Some(x) = e.expire() {
+            hasher_input.extend_from_slice(&x.to_le_bytes());
+        }
+        let v = st.hash_one(&hasher_input).to_le_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+    for (a, b) in acc.iter_mut().zip(h) {
+        *a ^= b;
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn digest_all(ctx: &mut Ctx) -> String {
+    let mut acc = [0u8; 20];
+    let locked = ctx.keys.locked();
+    for idx in 0..SHARDS {
+        let Some(sh) = locked.shard(idx) else { continue };
+        for (dbi, db) in sh.dbs.iter().enumerate() {
+            db.dict().for_each(|e| {
+                let mut one = [0u8; 20];
+                mix_entry(&mut one, &e, true);
+                one[0] ^= dbi as u8;
+                for (a, b) in acc.iter_mut().zip(one) {
+                    *a ^= b;
+                }
+            });
+        }
+    }
+    hex(&acc)
+}
+
+fn reload(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let mut save = true;
+    let mut flush = true;
+    for a in args.from(2) {
+        match a.to_ascii_uppercase().as_slice() {
+            b"NOSAVE" => save = false,
+            b"NOFLUSH" => flush = false,
+            b"MERGE" => flush = false,
+            _ => return Err(CmdError::err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")),
+        }
+    }
+    let srv = ctx.srv;
+    if save {
+        crate::persist::snapshot::save_locked(srv, ctx.keys.locked()).map_err(|e| CmdError::err(format!("Error trying to save the DB: {e}")))?;
+    }
+    if flush {
+        super::keys::flush(&mut ctx.keys, None, false);
+    }
+    crate::persist::snapshot::load_locked(srv, ctx.keys.locked()).map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
+    crate::notice!("DB reloaded by DEBUG RELOAD");
+    ctx.out.ok();
+    Ok(())
+}

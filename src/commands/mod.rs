@@ -1,0 +1,243 @@
+//! Commands: the table, the dispatcher and one file per command family.
+//!
+//! Each family file exports a `COMMANDS` slice of [`Binding`]s tying a command
+//! name (as in Redis's command JSON, `config|get` for subcommands) to its
+//! handler and lock mode. The command's metadata (arity, flags, key specs,
+//! docs) comes from `meta/`, generated from Redis's own command definitions, so
+//! one entry per command drives dispatch, arity errors, lock planning and
+//! `COMMAND`.
+
+pub mod connection;
+pub mod debug;
+pub mod dispatch;
+pub mod error;
+pub mod info;
+pub mod introspect;
+pub mod keys;
+pub mod meta;
+pub mod server_cmds;
+pub mod strings;
+pub mod table;
+
+use std::ops::Range;
+
+pub use error::{CmdError, CmdResult};
+
+use crate::net::client::ClientState;
+use crate::resp::ReplyBuf;
+use crate::server::{Server, WorkerStats};
+use crate::store::{hash_key, shard_of, Db, Entry, EntryMut, EntryRef, Locked, Lookup};
+
+/// A command's arguments, `args.get(0)` being its name: slices of the
+/// connection's query buffer, so no argument is copied to run a command.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    buf: &'a [u8],
+    ranges: &'a [Range<usize>],
+}
+
+impl<'a> Args<'a> {
+    /// Arguments given as ranges into `buf`.
+    pub fn new(buf: &'a [u8], ranges: &'a [Range<usize>]) -> Args<'a> {
+        Args { buf, ranges }
+    }
+
+    /// Number of arguments including the command name.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// True if there are no arguments at all.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Argument `i`, or an empty slice past the end.
+    pub fn get(&self, i: usize) -> &'a [u8] {
+        match self.ranges.get(i) {
+            Some(r) => &self.buf[r.clone()],
+            None => &[],
+        }
+    }
+
+    /// Arguments from `i` on.
+    pub fn from(&self, i: usize) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let buf = self.buf;
+        self.ranges.get(i..).unwrap_or(&[]).iter().map(move |r| &buf[r.clone()])
+    }
+
+    /// Argument `i` compared case-insensitively with an ASCII keyword.
+    pub fn is(&self, i: usize, word: &str) -> bool {
+        self.get(i).eq_ignore_ascii_case(word.as_bytes())
+    }
+
+    /// Argument `i` as an i64, with Redis's error if it isn't one.
+    pub fn int(&self, i: usize) -> Result<i64, CmdError> {
+        crate::util::num::parse_i64(self.get(i)).ok_or(CmdError::NotInteger)
+    }
+
+    /// Argument `i` as text for error messages.
+    pub fn text(&self, i: usize) -> String {
+        String::from_utf8_lossy(self.get(i)).into_owned()
+    }
+}
+
+/// A command handler.
+pub type Handler = fn(&mut Ctx<'_, '_>, Args<'_>) -> CmdResult;
+
+/// Which shard locks the dispatcher takes before calling a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// The shards of the keys named by the command's key specs.
+    Keys,
+    /// Every shard (KEYS, SCAN, FLUSHALL, DBSIZE...).
+    All,
+    /// None: the command touches no key.
+    None,
+}
+
+/// Ties a command name to its implementation.
+pub struct Binding {
+    /// Lowercase name, `container|sub` for subcommands.
+    pub name: &'static str,
+    /// The implementation.
+    pub handler: Handler,
+    /// Locks it needs.
+    pub lock: LockMode,
+}
+
+/// Shorthand for building [`Binding`] tables.
+pub const fn bind(name: &'static str, handler: Handler, lock: LockMode) -> Binding {
+    Binding { name, handler, lock }
+}
+
+/// Everything a handler may touch while it runs.
+pub struct Ctx<'a, 'k> {
+    /// Shared server state.
+    pub srv: &'a Server,
+    /// The calling connection's state.
+    pub client: &'a mut ClientState,
+    /// Where the reply goes.
+    pub out: &'a mut ReplyBuf,
+    /// The keyspace as locked for this command.
+    pub keys: Keys<'k>,
+    /// Statistics of the worker running the command.
+    pub stats: &'a WorkerStats,
+}
+
+/// Access to the locked shards of the selected database, with Redis's lazy
+/// expiry and hit/miss accounting applied on every lookup.
+pub struct Keys<'k> {
+    locked: Locked<'k>,
+    /// Index of the selected database.
+    pub db: usize,
+    /// The command's clock (Unix ms), fixed for the whole command like Redis's
+    /// `mstime()` cache, so one command sees one instant.
+    pub now_ms: i64,
+    /// Keys deleted by lazy expiry during this command.
+    pub expired: u64,
+    /// Keyspace hits and misses during this command.
+    pub hits: u64,
+    /// Misses, see `hits`.
+    pub misses: u64,
+    /// Changes made (for the `dirty` counter behind save points).
+    pub dirty: u64,
+}
+
+fn not_locked() -> CmdError {
+    CmdError::err("internal error: key not covered by the command's key specs")
+}
+
+impl<'k> Keys<'k> {
+    /// Wraps the locks the dispatcher took.
+    pub fn new(locked: Locked<'k>, db: usize, now_ms: i64) -> Keys<'k> {
+        Keys { locked, db, now_ms, expired: 0, hits: 0, misses: 0, dirty: 0 }
+    }
+
+    /// The table of `key`'s shard in the database `db`, and the key's hash.
+    pub fn db_at(&mut self, db: usize, key: &[u8]) -> Result<(&mut Db, u64), CmdError> {
+        let shard = self.locked.shard(shard_of(key)).ok_or_else(not_locked)?;
+        let table = shard.dbs.get_mut(db).ok_or(CmdError::DbIndexOutOfRange)?;
+        Ok((table, hash_key(key)))
+    }
+
+    /// The table of `key`'s shard in the selected database, and the key's hash.
+    pub fn db(&mut self, key: &[u8]) -> Result<(&mut Db, u64), CmdError> {
+        let db = self.db;
+        self.db_at(db, key)
+    }
+
+    /// Every locked shard's table of database `db` (for commands locking all).
+    pub fn all_dbs<'s>(&'s mut self, db: usize) -> impl Iterator<Item = &'s mut Db> + use<'s, 'k> {
+        self.locked.iter_mut().filter_map(move |(_, s)| s.dbs.get_mut(db))
+    }
+
+    /// The locks themselves, for whole-keyspace commands.
+    pub fn locked(&mut self) -> &mut Locked<'k> {
+        &mut self.locked
+    }
+
+    /// Applies lazy expiry to `key`; true if it exists afterwards.
+    pub fn exists(&mut self, key: &[u8]) -> Result<bool, CmdError> {
+        let now = self.now_ms;
+        let (db, h) = self.db(key)?;
+        match db.expire_if_needed(key, h, now) {
+            Lookup::Live => Ok(true),
+            Lookup::Expired => {
+                self.expired += 1;
+                Ok(false)
+            }
+            Lookup::Missing => Ok(false),
+        }
+    }
+
+    /// Looks a key up for reading: lazy expiry, hit/miss stats, LRU touch.
+    pub fn read(&mut self, key: &[u8]) -> Result<Option<EntryRef<'_>>, CmdError> {
+        if !self.exists(key)? {
+            self.misses += 1;
+            return Ok(None);
+        }
+        self.hits += 1;
+        let (db, h) = self.db(key)?;
+        let mut e = match db.get_mut(key, h) {
+            Some(e) => e,
+            None => return Ok(None),
+        };
+        e.set_lru(crate::store::lru_clock());
+        Ok(db.get(key, h))
+    }
+
+    /// Looks a key up for modification (lazy expiry, no hit stats).
+    pub fn write(&mut self, key: &[u8]) -> Result<Option<EntryMut<'_>>, CmdError> {
+        if !self.exists(key)? {
+            return Ok(None);
+        }
+        let (db, h) = self.db(key)?;
+        Ok(db.get_mut(key, h))
+    }
+
+    /// Stores an entry under its key, replacing any previous value.
+    pub fn insert(&mut self, entry: Entry) -> Result<Option<Entry>, CmdError> {
+        let (db, h) = {
+            let key = entry.as_ref().key();
+            let shard = self.locked.shard(shard_of(key)).ok_or_else(not_locked)?;
+            let h = hash_key(key);
+            (shard.dbs.get_mut(self.db).ok_or(CmdError::DbIndexOutOfRange)?, h)
+        };
+        self.dirty += 1;
+        Ok(db.insert(entry, h))
+    }
+
+    /// Deletes a key (after lazy expiry); true if it existed.
+    pub fn remove(&mut self, key: &[u8]) -> Result<Option<Entry>, CmdError> {
+        if !self.exists(key)? {
+            return Ok(None);
+        }
+        let (db, h) = self.db(key)?;
+        let old = db.remove(key, h);
+        if old.is_some() {
+            self.dirty += 1;
+        }
+        Ok(old)
+    }
+}

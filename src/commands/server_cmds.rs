@@ -1,0 +1,187 @@
+//! Server commands: CONFIG, TIME, LASTSAVE, SAVE, BGSAVE, SHUTDOWN, and the
+//! HELP reply format they share. INFO, DEBUG and COMMAND have their own files.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode};
+use crate::server::Server;
+
+use LockMode::{All, None as N};
+
+/// The server family's command bindings (with INFO, DEBUG and COMMAND).
+pub const COMMANDS: &[Binding] = &[
+    bind("config|get", config_get, N),
+    bind("config|set", config_set, N),
+    bind("config|resetstat", config_resetstat, N),
+    bind("config|help", config_help, N),
+    bind("time", time, N),
+    bind("lastsave", lastsave, N),
+    bind("save", save, All),
+    bind("bgsave", bgsave, All),
+    bind("shutdown", shutdown, N),
+    bind("info", super::info::info, N),
+    bind("debug", super::debug::debug, All),
+    bind("command", super::introspect::command, N),
+    bind("command|count", super::introspect::count, N),
+    bind("command|info", super::introspect::info, N),
+    bind("command|docs", super::introspect::docs, N),
+    bind("command|list", super::introspect::list, N),
+    bind("command|getkeys", super::introspect::getkeys, N),
+    bind("command|help", super::introspect::help, N),
+];
+
+/// Writes a `<CMD> <subcommand> ... Subcommands are:` help reply with the
+/// trailing HELP entry, formatted as Redis's `addReplyHelp`.
+pub fn help_reply(ctx: &mut Ctx, cmd: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(&format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    for l in lines {
+        ctx.out.simple(l);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+fn config_get(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    {
+        let cfg = ctx.srv.config.read();
+        for pat in args.from(2) {
+            for (k, v) in cfg.get(pat) {
+                if !pairs.iter().any(|(pk, _)| *pk == k) {
+                    pairs.push((k, v));
+                }
+            }
+        }
+    }
+    ctx.out.map(pairs.len());
+    for (k, v) in &pairs {
+        ctx.out.bulk(k.as_bytes());
+        ctx.out.bulk(v.as_bytes());
+    }
+    Ok(())
+}
+
+fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.len() % 2 != 0 {
+        return Err(CmdError::raw("ERR wrong number of arguments for 'config|set' command"));
+    }
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (2..args.len()).step_by(2).map(|i| (args.get(i).to_vec(), args.get(i + 1).to_vec())).collect();
+    let mut cfg = ctx.srv.config.write();
+    let changed = cfg.set(&pairs).map_err(CmdError::raw)?;
+    ctx.srv.refresh_hot(&cfg);
+    for name in changed {
+        apply_change(ctx.srv, &cfg, name);
+    }
+    drop(cfg);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Applies a changed parameter that has an effect beyond `Hot`.
+fn apply_change(_srv: &Server, cfg: &crate::config::Config, name: &str) {
+    match name {
+        "loglevel" => {
+            if let Some(l) = crate::log::Level::parse(cfg.get_enum("loglevel")) {
+                crate::log::set_level(l);
+            }
+        }
+        "logfile" => {
+            let _ = crate::log::set_file(cfg.get_str("logfile"));
+        }
+        _ => {}
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    for s in &ctx.srv.worker_stats {
+        s.reset();
+    }
+    ctx.srv.rejected_connections.store(0, Relaxed);
+    ctx.srv.total_connections.store(0, Relaxed);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn config_help(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    help_reply(
+        ctx,
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+    Ok(())
+}
+
+fn time(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    let us = Server::now_us();
+    ctx.out.array(2);
+    ctx.out.bulk((us / 1_000_000).to_string().as_bytes());
+    ctx.out.bulk((us % 1_000_000).to_string().as_bytes());
+    Ok(())
+}
+
+fn lastsave(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.out.int(ctx.srv.lastsave.load(Relaxed));
+    Ok(())
+}
+
+fn save(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    crate::persist::snapshot::save_locked(ctx.srv, ctx.keys.locked()).map_err(|_| CmdError::err(""))?;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn bgsave(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.len() > 2 || (args.len() == 2 && !args.is(1, "SCHEDULE")) {
+        return Err(CmdError::Syntax);
+    }
+    // The snapshot is taken under the locks the dispatcher holds, which
+    // stops writers for its duration: a consistent point-in-time image.
+    match crate::persist::snapshot::save_locked(ctx.srv, ctx.keys.locked()) {
+        Ok(()) => ctx.out.simple("Background saving started"),
+        Err(_) => return Err(CmdError::err("Background save failed")),
+    }
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let mut nosave = false;
+    let mut save = false;
+    let mut abort = false;
+    for a in args.from(1) {
+        match a.to_ascii_lowercase().as_slice() {
+            b"nosave" => nosave = true,
+            b"save" => save = true,
+            b"now" | b"force" => {}
+            b"abort" => abort = true,
+            _ => return Err(CmdError::Syntax),
+        }
+    }
+    if (nosave && save) || (abort && (nosave || save || args.len() > 2)) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::err("No shutdown in progress."));
+    }
+    let want_save = save || (!nosave && !ctx.srv.config.read().save_points().is_empty());
+    if want_save {
+        crate::notice!("User requested shutdown...");
+        let locked = &mut ctx.srv.keyspace.lock_all();
+        if crate::persist::snapshot::save_locked(ctx.srv, locked).is_err() {
+            crate::warning!("Error trying to save the DB, can't exit.");
+            return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
+        }
+    } else {
+        crate::notice!("User requested shutdown...");
+    }
+    crate::main_loop::finish_shutdown(ctx.srv)
+}

@@ -1,0 +1,567 @@
+//! String commands (Redis's `t_string.c` family).
+//!
+//! Values are stored as bytes in the key's entry; the encoding Redis would
+//! report (`int`, `embstr`, `raw`) is tracked beside them following Redis's
+//! rules: SET-like commands choose by content, INCR-like ones produce `int`,
+//! and commands that modify in place (APPEND, SETRANGE) produce `raw`.
+
+use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K};
+use crate::store::{Entry, NewValue, StrEnc, Value, ValueRef};
+use crate::util::num;
+
+/// The string family's command bindings.
+pub const COMMANDS: &[Binding] = &[
+    bind("get", get, K),
+    bind("set", set, K),
+    bind("setnx", setnx, K),
+    bind("setex", setex, K),
+    bind("psetex", psetex, K),
+    bind("getset", getset, K),
+    bind("getdel", getdel, K),
+    bind("getex", getex, K),
+    bind("mget", mget, K),
+    bind("mset", mset, K),
+    bind("msetnx", msetnx, K),
+    bind("append", append, K),
+    bind("strlen", strlen, K),
+    bind("incr", incr, K),
+    bind("decr", decr, K),
+    bind("incrby", incrby, K),
+    bind("decrby", decrby, K),
+    bind("incrbyfloat", incrbyfloat, K),
+    bind("getrange", getrange, K),
+    bind("substr", getrange, K),
+    bind("setrange", setrange, K),
+    bind("lcs", lcs, K),
+];
+
+/// The string value of `key`, `None` if missing, WRONGTYPE if not a string.
+pub fn read_string<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<Option<&'e [u8]>, CmdError> {
+    match keys.read(key)? {
+        None => Ok(None),
+        Some(e) => match e.value() {
+            ValueRef::Str(s, _) => Ok(Some(s)),
+            ValueRef::Obj(_) => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// Like [`read_string`] but copies, for commands that then write the key.
+fn read_owned(keys: &mut Keys<'_>, key: &[u8]) -> Result<Option<(Vec<u8>, Option<i64>)>, CmdError> {
+    match keys.read(key)? {
+        None => Ok(None),
+        Some(e) => match e.value() {
+            ValueRef::Str(s, _) => Ok(Some((s.to_vec(), e.expire()))),
+            ValueRef::Obj(_) => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// Stores a string the way SET does: encoding chosen by content.
+pub fn store_string(keys: &mut Keys<'_>, key: &[u8], val: &[u8], expire: Option<i64>) -> CmdResult {
+    keys.insert(Entry::new(key, NewValue::Str(val, StrEnc::for_new(val)), expire))?;
+    Ok(())
+}
+
+fn get(ctx: &mut Ctx, args: Args) -> CmdResult {
+    match read_string(&mut ctx.keys, args.get(1))? {
+        Some(v) => ctx.out.bulk(v),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// Expiry options shared by SET and GETEX.
+#[derive(Default)]
+struct SetOpts {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    expire: Option<i64>,
+}
+
+/// Parses SET/GETEX options from `args[from..]` (Redis's
+/// `parseExtendedStringArgumentsOrReply`). `for_getex` allows PERSIST and
+/// forbids NX/XX/GET/KEEPTTL.
+fn parse_set_opts(args: Args, from: usize, for_getex: bool, now_ms: i64, cmd: &'static str) -> Result<SetOpts, CmdError> {
+    let mut o = SetOpts::default();
+    let mut unit_seen = false;
+    let mut i = from;
+    while i < args.len() {
+        let a = args.get(i);
+        let next = i + 1 < args.len();
+        let up = a.to_ascii_uppercase();
+        match up.as_slice() {
+            b"NX" if !for_getex && !o.xx => o.nx = true,
+            b"XX" if !for_getex && !o.nx => o.xx = true,
+            b"GET" if !for_getex => o.get = true,
+            b"KEEPTTL" if !for_getex && !o.persist && !unit_seen => o.keepttl = true,
+            b"PERSIST" if for_getex && !unit_seen && !o.keepttl => o.persist = true,
+            b"EX" | b"PX" | b"EXAT" | b"PXAT" if next && !unit_seen && !o.keepttl && !o.persist => {
+                unit_seen = true;
+                let v = args.int(i + 1)?;
+                let seconds = up[1] == b'X';
+                if v <= 0 || (seconds && v > i64::MAX / 1000) {
+                    return Err(CmdError::InvalidExpire(cmd));
+                }
+                let mut ms = if seconds { v * 1000 } else { v };
+                if up.len() == 2 {
+                    if ms > i64::MAX - now_ms {
+                        return Err(CmdError::InvalidExpire(cmd));
+                    }
+                    ms += now_ms;
+                }
+                o.expire = Some(ms);
+                i += 1;
+            }
+            _ => return Err(CmdError::Syntax),
+        }
+        i += 1;
+    }
+    Ok(o)
+}
+
+fn set(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let o = parse_set_opts(args, 3, false, ctx.keys.now_ms, "set")?;
+    set_generic(ctx, args.get(1), args.get(2), o)
+}
+
+fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: SetOpts) -> CmdResult {
+    let old = if o.get || o.keepttl {
+        read_owned(&mut ctx.keys, key)?
+    } else {
+        None
+    };
+    let exists = match &old {
+        Some(_) => true,
+        None if o.nx || o.xx => ctx.keys.exists(key)?,
+        None => false,
+    };
+    if (o.nx && exists) || (o.xx && !exists) {
+        if o.get {
+            match old {
+                Some((v, _)) => ctx.out.bulk(&v),
+                None => ctx.out.null(),
+            }
+        } else {
+            ctx.out.null();
+        }
+        return Ok(());
+    }
+    let expire = match (o.expire, o.keepttl) {
+        (Some(e), _) => Some(e),
+        (None, true) => old.as_ref().and_then(|(_, e)| *e),
+        (None, false) => None,
+    };
+    store_string(&mut ctx.keys, key, val, expire)?;
+    if o.get {
+        match old {
+            Some((v, _)) => ctx.out.bulk(&v),
+            None => ctx.out.null(),
+        }
+    } else {
+        ctx.out.ok();
+    }
+    Ok(())
+}
+
+fn setnx(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if ctx.keys.exists(args.get(1))? {
+        ctx.out.int(0);
+    } else {
+        store_string(&mut ctx.keys, args.get(1), args.get(2), None)?;
+        ctx.out.int(1);
+    }
+    Ok(())
+}
+
+fn setex_generic(ctx: &mut Ctx, args: Args, seconds: bool, cmd: &'static str) -> CmdResult {
+    let v = args.int(2)?;
+    if v <= 0 || (seconds && v > i64::MAX / 1000) {
+        return Err(CmdError::InvalidExpire(cmd));
+    }
+    let ms = if seconds { v * 1000 } else { v };
+    if ms > i64::MAX - ctx.keys.now_ms {
+        return Err(CmdError::InvalidExpire(cmd));
+    }
+    let when = ctx.keys.now_ms + ms;
+    store_string(&mut ctx.keys, args.get(1), args.get(3), Some(when))?;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn setex(ctx: &mut Ctx, args: Args) -> CmdResult {
+    setex_generic(ctx, args, true, "setex")
+}
+
+fn psetex(ctx: &mut Ctx, args: Args) -> CmdResult {
+    setex_generic(ctx, args, false, "psetex")
+}
+
+fn getset(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let o = SetOpts { get: true, ..Default::default() };
+    set_generic(ctx, args.get(1), args.get(2), o)
+}
+
+fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let key = args.get(1);
+    match read_string(&mut ctx.keys, key)? {
+        None => ctx.out.null(),
+        Some(v) => {
+            ctx.out.bulk(v);
+            ctx.keys.remove(key)?;
+        }
+    }
+    Ok(())
+}
+
+fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let key = args.get(1);
+    let o = parse_set_opts(args, 2, true, ctx.keys.now_ms, "getex")?;
+    let Some((v, _)) = read_owned(&mut ctx.keys, key)? else {
+        ctx.out.null();
+        return Ok(());
+    };
+    ctx.out.bulk(&v);
+    if let Some(when) = o.expire {
+        if when <= ctx.keys.now_ms {
+            ctx.keys.remove(key)?;
+        } else {
+            let (db, h) = ctx.keys.db(key)?;
+            db.set_expire(key, h, Some(when));
+            ctx.keys.dirty += 1;
+        }
+    } else if o.persist {
+        let (db, h) = ctx.keys.db(key)?;
+        if db.get(key, h).and_then(|e| e.expire()).is_some() {
+            db.set_expire(key, h, None);
+            ctx.keys.dirty += 1;
+        }
+    }
+    Ok(())
+}
+
+fn mget(ctx: &mut Ctx, args: Args) -> CmdResult {
+    ctx.out.array(args.len() - 1);
+    for key in args.from(1) {
+        match ctx.keys.read(key)? {
+            Some(e) => match e.value() {
+                ValueRef::Str(s, _) => ctx.out.bulk(s),
+                ValueRef::Obj(_) => ctx.out.null(),
+            },
+            None => ctx.out.null(),
+        }
+    }
+    Ok(())
+}
+
+fn mset_check(args: Args, name: &str) -> CmdResult {
+    if args.len() % 2 == 0 {
+        return Err(CmdError::raw(format!("ERR wrong number of arguments for '{name}' command")));
+    }
+    Ok(())
+}
+
+fn mset(ctx: &mut Ctx, args: Args) -> CmdResult {
+    mset_check(args, "mset")?;
+    for i in (1..args.len()).step_by(2) {
+        store_string(&mut ctx.keys, args.get(i), args.get(i + 1), None)?;
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult {
+    mset_check(args, "msetnx")?;
+    for i in (1..args.len()).step_by(2) {
+        if ctx.keys.exists(args.get(i))? {
+            ctx.out.int(0);
+            return Ok(());
+        }
+    }
+    for i in (1..args.len()).step_by(2) {
+        store_string(&mut ctx.keys, args.get(i), args.get(i + 1), None)?;
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn check_size(ctx: &Ctx, len: u64) -> CmdResult {
+    let max = ctx.srv.hot.proto_max_bulk_len.load(std::sync::atomic::Ordering::Relaxed);
+    if len > max {
+        return Err(CmdError::err("string exceeds maximum allowed size (proto-max-bulk-len)"));
+    }
+    Ok(())
+}
+
+/// Makes `key`'s string value growable in place and returns it with the
+/// key's entry, creating an empty one if missing. Caller checked the type.
+fn growable<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<&'e mut Vec<u8>, CmdError> {
+    let needs_rebuild = match keys.write(key)? {
+        None => true,
+        Some(mut e) => e.boxed_mut().is_none(),
+    };
+    if needs_rebuild {
+        let (db, h) = keys.db(key)?;
+        let (bytes, expire) = match db.get(key, h) {
+            Some(e) => match e.value() {
+                ValueRef::Str(s, _) => (s.to_vec(), e.expire()),
+                ValueRef::Obj(_) => return Err(CmdError::WrongType),
+            },
+            None => (Vec::new(), None),
+        };
+        db.insert(Entry::new(key, NewValue::GrowableStr(bytes), expire), h);
+    }
+    let (db, h) = keys.db(key)?;
+    let mut e = db.get_mut(key, h).ok_or(CmdError::NoSuchKey)?;
+    e.set_str_enc(StrEnc::Raw);
+    match e.into_boxed_mut() {
+        Some(Value::Str(v)) => Ok(v),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let key = args.get(1);
+    let add = args.get(2);
+    let cur = match read_string(&mut ctx.keys, key)? {
+        None => {
+            store_string(&mut ctx.keys, key, add, None)?;
+            ctx.out.int(add.len() as i64);
+            return Ok(());
+        }
+        Some(v) => v.len(),
+    };
+    check_size(ctx, (cur + add.len()) as u64)?;
+    let v = growable(&mut ctx.keys, key)?;
+    v.extend_from_slice(add);
+    let len = v.len();
+    ctx.keys.dirty += 1;
+    ctx.out.int(len as i64);
+    Ok(())
+}
+
+fn strlen(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let n = read_string(&mut ctx.keys, args.get(1))?.map_or(0, |v| v.len());
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
+    let (cur, expire) = match read_owned(&mut ctx.keys, key)? {
+        None => (0, None),
+        Some((v, e)) => (num::parse_i64(&v).ok_or(CmdError::NotInteger)?, e),
+    };
+    let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
+    let mut b = itoa::Buffer::new();
+    let s = b.format(new).as_bytes();
+    ctx.keys.insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+    ctx.out.int(new);
+    Ok(())
+}
+
+fn incr(ctx: &mut Ctx, args: Args) -> CmdResult {
+    incr_by(ctx, args.get(1), 1)
+}
+
+fn decr(ctx: &mut Ctx, args: Args) -> CmdResult {
+    incr_by(ctx, args.get(1), -1)
+}
+
+fn incrby(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let by = args.int(2)?;
+    incr_by(ctx, args.get(1), by)
+}
+
+fn decrby(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let by = args.int(2)?;
+    if by == i64::MIN {
+        return Err(CmdError::err("decrement would overflow"));
+    }
+    incr_by(ctx, args.get(1), -by)
+}
+
+fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let key = args.get(1);
+    let (cur, expire) = match read_owned(&mut ctx.keys, key)? {
+        None => (0.0, None),
+        Some((v, e)) => (num::parse_long_double(&v).ok_or(CmdError::NotFloat)?, e),
+    };
+    let by = num::parse_long_double(args.get(2)).ok_or(CmdError::NotFloat)?;
+    let new = cur + by;
+    if !new.is_finite() {
+        return Err(CmdError::err("increment would produce NaN or Infinity"));
+    }
+    let s = num::fmt_incrbyfloat(new);
+    store_string(&mut ctx.keys, key, s.as_bytes(), expire)?;
+    ctx.out.bulk(s.as_bytes());
+    Ok(())
+}
+
+fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let mut start = args.int(2)?;
+    let mut end = args.int(3)?;
+    let v = read_string(&mut ctx.keys, args.get(1))?.unwrap_or(b"");
+    let len = v.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        ctx.out.bulk(b"");
+        return Ok(());
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        ctx.out.bulk(b"");
+    } else {
+        ctx.out.bulk(&v[start as usize..=end as usize]);
+    }
+    Ok(())
+}
+
+fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let key = args.get(1);
+    let offset = args.int(2)?;
+    let val = args.get(3);
+    if offset < 0 {
+        return Err(CmdError::err("offset is out of range"));
+    }
+    let cur = read_string(&mut ctx.keys, key)?.map(|v| v.len());
+    match cur {
+        None if val.is_empty() => {
+            ctx.out.int(0);
+            return Ok(());
+        }
+        Some(len) if val.is_empty() => {
+            ctx.out.int(len as i64);
+            return Ok(());
+        }
+        _ => {}
+    }
+    check_size(ctx, offset as u64 + val.len() as u64)?;
+    let v = growable(&mut ctx.keys, key)?;
+    let end = offset as usize + val.len();
+    if v.len() < end {
+        v.resize(end, 0);
+    }
+    v[offset as usize..end].copy_from_slice(val);
+    let len = v.len();
+    ctx.keys.dirty += 1;
+    ctx.out.int(len as i64);
+    Ok(())
+}
+
+fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let not_str = || CmdError::err("The specified keys must contain string values");
+    let a = match read_string(&mut ctx.keys, args.get(1)) {
+        Ok(v) => v.unwrap_or(b"").to_vec(),
+        Err(CmdError::WrongType) => return Err(not_str()),
+        Err(e) => return Err(e),
+    };
+    let b = match read_string(&mut ctx.keys, args.get(2)) {
+        Ok(v) => v.unwrap_or(b"").to_vec(),
+        Err(CmdError::WrongType) => return Err(not_str()),
+        Err(e) => return Err(e),
+    };
+    let (mut getlen, mut getidx, mut withmatchlen, mut minmatchlen) = (false, false, false, 0i64);
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if args.is(j, "IDX") {
+            getidx = true;
+        } else if args.is(j, "LEN") {
+            getlen = true;
+        } else if args.is(j, "WITHMATCHLEN") {
+            withmatchlen = true;
+        } else if args.is(j, "MINMATCHLEN") && more {
+            minmatchlen = args.int(j + 1)?.max(0);
+            j += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    if getlen && getidx {
+        return Err(CmdError::err("If you want both the length and indexes, please just use IDX."));
+    }
+    let cells = (a.len() as u64 + 1) * (b.len() as u64 + 1) * 4;
+    if cells > ctx.srv.hot.proto_max_bulk_len.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(CmdError::err("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+    }
+    let w = b.len() + 1;
+    let mut t = vec![0u32; (a.len() + 1) * w];
+    for i in 1..=a.len() {
+        for jj in 1..=b.len() {
+            t[i * w + jj] = if a[i - 1] == b[jj - 1] {
+                t[(i - 1) * w + jj - 1] + 1
+            } else {
+                t[(i - 1) * w + jj].max(t[i * w + jj - 1])
+            };
+        }
+    }
+    let total = t[a.len() * w + b.len()] as usize;
+    if getlen {
+        ctx.out.int(total as i64);
+        return Ok(());
+    }
+    // Walk back from the end, collecting the LCS and the matching ranges.
+    let mut result = vec![0u8; total];
+    let mut ranges: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    let mut cur: Option<((usize, usize), (usize, usize))> = None;
+    let (mut i, mut jj, mut idx) = (a.len(), b.len(), total);
+    while i > 0 && jj > 0 {
+        if a[i - 1] == b[jj - 1] {
+            idx -= 1;
+            result[idx] = a[i - 1];
+            cur = match cur {
+                Some(((as_, ae), (bs, be))) if as_ == i && bs == jj => Some(((i - 1, ae), (jj - 1, be))),
+                Some(r) => {
+                    ranges.push(r);
+                    Some(((i - 1, i - 1), (jj - 1, jj - 1)))
+                }
+                None => Some(((i - 1, i - 1), (jj - 1, jj - 1))),
+            };
+            i -= 1;
+            jj -= 1;
+        } else if t[(i - 1) * w + jj] > t[i * w + jj - 1] {
+            i -= 1;
+        } else {
+            jj -= 1;
+        }
+    }
+    if let Some(r) = cur {
+        ranges.push(r);
+    }
+    if !getidx {
+        ctx.out.bulk(&result);
+        return Ok(());
+    }
+    let kept: Vec<_> = ranges.into_iter().filter(|((s, e), _)| (e - s + 1) as i64 >= minmatchlen).collect();
+    ctx.out.map(2);
+    ctx.out.bulk(b"matches");
+    ctx.out.array(kept.len());
+    for ((as_, ae), (bs, be)) in kept {
+        ctx.out.array(if withmatchlen { 3 } else { 2 });
+        ctx.out.array(2);
+        ctx.out.int(as_ as i64);
+        ctx.out.int(ae as i64);
+        ctx.out.array(2);
+        ctx.out.int(bs as i64);
+        ctx.out.int(be as i64);
+        if withmatchlen {
+            ctx.out.int((ae - as_ + 1) as i64);
+        }
+    }
+    ctx.out.bulk(b"len");
+    ctx.out.int(total as i64);
+    Ok(())
+}

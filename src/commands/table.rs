@@ -1,0 +1,159 @@
+//! The command table: Redis's command metadata joined with our handlers.
+//!
+//! Built once at start-up from `meta::all()` (every Redis 7.0 command and
+//! subcommand) and the `COMMANDS` bindings of each family file. Commands
+//! without a binding stay in the table so `docs/compatibility.md` can list
+//! them, but they are invisible to clients: looking one up answers "unknown
+//! command" exactly as for a name Redis doesn't know.
+
+use std::collections::HashMap;
+
+use super::meta::{self, CommandMeta};
+use super::{Args, Binding, Handler, LockMode};
+
+/// One command or subcommand.
+pub struct Command {
+    /// Index into per-command statistics.
+    pub id: usize,
+    /// `get`, or `config|get` for a subcommand.
+    pub fullname: String,
+    /// Redis's metadata for it.
+    pub meta: &'static CommandMeta,
+    /// Our implementation, if any.
+    pub handler: Option<Handler>,
+    /// Locks to take before running it.
+    pub lock: LockMode,
+    /// Subcommands by lowercase name, as ids.
+    pub subcommands: HashMap<Vec<u8>, usize>,
+    /// The container's id for a subcommand.
+    pub parent: Option<usize>,
+}
+
+/// Result of looking a request up.
+pub enum Found<'a> {
+    /// The command (or subcommand) to run.
+    Command(&'a Command),
+    /// A known container with an unknown subcommand.
+    UnknownSubcommand(&'a Command),
+    /// No such command.
+    Unknown,
+}
+
+/// Every command, implemented or not.
+pub struct CommandTable {
+    /// All commands and subcommands; `id` indexes this.
+    pub list: Vec<Command>,
+    top: HashMap<Vec<u8>, usize>,
+}
+
+/// All family binding tables.
+fn bindings() -> impl Iterator<Item = &'static Binding> {
+    [
+        super::strings::COMMANDS,
+        super::keys::COMMANDS,
+        super::connection::COMMANDS,
+        super::server_cmds::COMMANDS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+impl CommandTable {
+    /// Joins the metadata with the bindings.
+    pub fn build() -> CommandTable {
+        let bound: HashMap<&str, &Binding> = bindings().map(|b| (b.name, b)).collect();
+        let mut t = CommandTable { list: Vec::new(), top: HashMap::new() };
+        for m in meta::all() {
+            let id = t.add(m, m.name.to_string(), &bound, None);
+            t.top.insert(m.name.as_bytes().to_vec(), id);
+            for sub in m.subcommands {
+                let full = format!("{}|{}", m.name, sub.name);
+                let sid = t.add(sub, full, &bound, Some(id));
+                t.list[id].subcommands.insert(sub.name.as_bytes().to_vec(), sid);
+            }
+        }
+        t
+    }
+
+    fn add(&mut self, m: &'static CommandMeta, fullname: String, bound: &HashMap<&str, &Binding>, parent: Option<usize>) -> usize {
+        let id = self.list.len();
+        let b = bound.get(fullname.as_str());
+        self.list.push(Command {
+            id,
+            meta: m,
+            handler: b.map(|b| b.handler),
+            lock: b.map(|b| b.lock).unwrap_or(LockMode::None),
+            fullname,
+            subcommands: HashMap::new(),
+            parent,
+        });
+        id
+    }
+
+    /// Names bound to a handler that match no Redis command (a typo guard for
+    /// tests).
+    pub fn orphan_bindings(&self) -> Vec<&'static str> {
+        bindings().filter(|b| !self.list.iter().any(|c| c.fullname == b.name)).map(|b| b.name).collect()
+    }
+
+    /// True if the command or any of its subcommands has a handler.
+    pub fn is_implemented(&self, c: &Command) -> bool {
+        c.handler.is_some() || c.subcommands.values().any(|&s| self.list[s].handler.is_some())
+    }
+
+    /// Finds the command a request names.
+    pub fn lookup(&self, args: Args<'_>) -> Found<'_> {
+        let mut name = [0u8; 32];
+        let raw = args.get(0);
+        if raw.len() > name.len() {
+            return Found::Unknown;
+        }
+        for (d, s) in name.iter_mut().zip(raw) {
+            *d = s.to_ascii_lowercase();
+        }
+        let Some(&id) = self.top.get(&name[..raw.len()]) else {
+            return Found::Unknown;
+        };
+        let cmd = &self.list[id];
+        if !self.is_implemented(cmd) {
+            return Found::Unknown;
+        }
+        if cmd.subcommands.is_empty() || args.len() < 2 {
+            return Found::Command(cmd);
+        }
+        let sub = args.get(1).to_ascii_lowercase();
+        match cmd.subcommands.get(&sub) {
+            Some(&sid) if self.list[sid].handler.is_some() => Found::Command(&self.list[sid]),
+            _ => Found::UnknownSubcommand(cmd),
+        }
+    }
+
+    /// Finds a command by its full name (`get`, `config|get`).
+    pub fn by_name(&self, fullname: &str) -> Option<&Command> {
+        let lower = fullname.to_ascii_lowercase();
+        match lower.split_once('|') {
+            None => self.top.get(lower.as_bytes()).map(|&i| &self.list[i]),
+            Some((c, s)) => {
+                let parent = &self.list[*self.top.get(c.as_bytes())?];
+                parent.subcommands.get(s.as_bytes()).map(|&i| &self.list[i])
+            }
+        }
+    }
+
+    /// Top-level commands that have an implementation.
+    pub fn implemented(&self) -> impl Iterator<Item = &Command> {
+        self.list.iter().filter(|c| c.parent.is_none() && self.is_implemented(c))
+    }
+}
+
+impl Command {
+    /// Calls `f` with every key argument of a request, as the key specs say.
+    /// Returns false when the specs can't locate every key (SORT ... STORE):
+    /// the caller must then lock the whole keyspace.
+    pub fn for_each_key<'a>(&self, args: Args<'a>, mut f: impl FnMut(&'a [u8])) -> bool {
+        !matches!(
+            meta::key_positions(self.meta, args.len(), |i| args.get(i), |pos| f(args.get(pos))),
+            Err(meta::GetKeysError::NeedsCustomFinder(_))
+        )
+    }
+}

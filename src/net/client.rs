@@ -1,0 +1,259 @@
+//! A client connection: socket, query buffer, output buffer and session state.
+//!
+//! The worker that owns a connection is the only thread that touches
+//! [`Client`]. What other threads need to see or change (CLIENT LIST, CLIENT
+//! KILL) lives in [`ClientShared`]: atomics the owner updates and a kill flag
+//! it checks when its mailbox wakes it.
+
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::Arc;
+
+use mio::net::{TcpStream, UnixStream};
+use parking_lot::Mutex;
+
+use crate::resp::parse::{Limits, RequestParser};
+use crate::resp::ReplyBuf;
+
+/// A TCP or unix-socket stream.
+pub enum Conn {
+    /// TCP.
+    Tcp(TcpStream),
+    /// Unix domain socket.
+    Unix(UnixStream),
+}
+
+impl Conn {
+    /// Reads what is available.
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+
+    /// Writes what the socket takes.
+    pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+
+    /// The raw descriptor (CLIENT LIST `fd=`).
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self {
+            Conn::Tcp(s) => s.as_raw_fd(),
+            Conn::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
+    /// True for unix-socket clients (`flags=U`, and "local" for DEBUG).
+    pub fn is_unix(&self) -> bool {
+        matches!(self, Conn::Unix(_))
+    }
+}
+
+/// Client state visible to other threads.
+pub struct ClientShared {
+    /// Client id.
+    pub id: u64,
+    /// Owning worker.
+    pub worker: usize,
+    /// Peer address `ip:port` or `path:0`.
+    pub addr: String,
+    /// Local address.
+    pub laddr: String,
+    /// Socket descriptor.
+    pub fd: i32,
+    /// Connection time, Unix ms.
+    pub created_ms: i64,
+    /// Last command time, Unix ms.
+    pub last_interaction_ms: AtomicI64,
+    /// Selected database.
+    pub db: AtomicUsize,
+    /// Name set by CLIENT SETNAME / HELLO SETNAME.
+    pub name: Mutex<Option<Vec<u8>>>,
+    /// Id in the command table of the last command, +1 (0: none yet).
+    pub last_cmd: AtomicU32,
+    /// Query buffer size (CLIENT LIST `qbuf=`).
+    pub qbuf: AtomicUsize,
+    /// Pending output bytes (`omem=`).
+    pub omem: AtomicUsize,
+    /// Protocol version 2 or 3.
+    pub resp: AtomicU32,
+    /// Kill requested by another client.
+    pub kill: AtomicBool,
+    /// Unix socket client.
+    pub unix: bool,
+    /// Bytes read and written, for `tot-net-in`-like stats.
+    pub net_in: AtomicU64,
+}
+
+/// Per-connection session state that commands read and change.
+#[derive(Debug)]
+pub struct ClientState {
+    /// Client id.
+    pub id: u64,
+    /// Selected database.
+    pub db: usize,
+    /// Authenticated (or no password required).
+    pub authenticated: bool,
+    /// Close the connection once the pending replies are written.
+    pub close_after_reply: bool,
+    /// CLIENT REPLY OFF/SKIP state.
+    pub reply_mode: ReplyMode,
+    /// CLIENT NO-EVICT.
+    pub no_evict: bool,
+    /// Connected over a unix socket or loopback (for `enable-debug-command local`).
+    pub local: bool,
+}
+
+/// CLIENT REPLY modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// No replies until CLIENT REPLY ON.
+    Off,
+    /// The next command's reply is dropped.
+    Skip,
+    /// This command's reply is dropped (SKIP was given by the previous one).
+    SkipThis,
+}
+
+/// A connection owned by one worker.
+pub struct Client {
+    /// The socket.
+    pub conn: Conn,
+    /// Received bytes; `filled` of them are valid.
+    pub qbuf: Vec<u8>,
+    /// End of received data in `qbuf`.
+    pub filled: usize,
+    /// Request parser state.
+    pub parser: RequestParser,
+    /// Encoded replies and the protocol version.
+    pub out: ReplyBuf,
+    /// Bytes of `out.buf` already written.
+    pub written: usize,
+    /// Session state.
+    pub state: ClientState,
+    /// What other threads see.
+    pub shared: Arc<ClientShared>,
+    /// The socket may have more to read (edge-triggered readiness).
+    pub readable: bool,
+    /// The socket can't take more output right now.
+    pub write_blocked: bool,
+}
+
+/// Initial query buffer size.
+const QBUF_INITIAL: usize = 16 * 1024;
+
+impl Client {
+    /// Wraps a freshly accepted connection.
+    pub fn new(conn: Conn, shared: Arc<ClientShared>, authenticated: bool) -> Client {
+        let local = conn.is_unix() || shared.addr.starts_with("127.") || shared.addr.starts_with("[::1]");
+        Client {
+            conn,
+            qbuf: Vec::new(),
+            filled: 0,
+            parser: RequestParser::default(),
+            out: ReplyBuf::new(),
+            written: 0,
+            state: ClientState {
+                id: shared.id,
+                db: 0,
+                authenticated,
+                close_after_reply: false,
+                reply_mode: ReplyMode::On,
+                no_evict: false,
+                local,
+            },
+            shared,
+            readable: true,
+            write_blocked: false,
+        }
+    }
+
+    /// Parser limits for the next request.
+    pub fn limits(&self, max_bulk_len: usize, auth_required: bool) -> Limits {
+        Limits { max_bulk_len, unauthenticated: auth_required && !self.state.authenticated }
+    }
+
+    /// Reads once from the socket into the query buffer. `Ok(0)` is EOF.
+    ///
+    /// A big bulk argument gets room for all of it at once, but never more
+    /// than the bytes already received plus 1 MiB: the buffer grows with what
+    /// the client actually sends, not with the length it announces.
+    pub fn read_some(&mut self) -> io::Result<usize> {
+        let free = self.qbuf.len() - self.filled;
+        let want = match self.parser.awaiting_bulk(self.filled) {
+            Some(missing) if missing > QBUF_INITIAL => missing.min(self.filled.max(1 << 20)),
+            _ => QBUF_INITIAL,
+        };
+        if free < want {
+            let geometric = if want == QBUF_INITIAL { self.qbuf.len() * 2 } else { 0 };
+            self.qbuf.resize((self.filled + want).max(geometric).max(QBUF_INITIAL), 0);
+        }
+        let n = self.conn.read(&mut self.qbuf[self.filled..])?;
+        self.filled += n;
+        Ok(n)
+    }
+
+    /// Drops the consumed prefix of the query buffer after a batch.
+    pub fn compact(&mut self) {
+        let consumed = self.parser.consumed();
+        if consumed == 0 {
+            return;
+        }
+        if consumed == self.filled {
+            self.filled = 0;
+            self.parser.shift(consumed);
+            if self.qbuf.len() > 4 * QBUF_INITIAL {
+                self.qbuf = Vec::new();
+            }
+            return;
+        }
+        self.qbuf.copy_within(consumed..self.filled, 0);
+        self.filled -= consumed;
+        self.parser.shift(consumed);
+    }
+
+    /// Unparsed bytes waiting in the query buffer.
+    pub fn pending_input(&self) -> usize {
+        self.filled - self.parser.consumed()
+    }
+
+    /// Writes pending output. Returns false if the socket is closed.
+    pub fn flush(&mut self) -> io::Result<usize> {
+        let mut total = 0;
+        while self.written < self.out.buf.len() {
+            match self.conn.write(&self.out.buf[self.written..]) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) => {
+                    self.written += n;
+                    total += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    return Ok(total);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        self.write_blocked = false;
+        self.written = 0;
+        self.out.buf.clear();
+        if self.out.buf.capacity() > 1 << 20 {
+            self.out.buf = Vec::with_capacity(1024);
+        }
+        Ok(total)
+    }
+
+    /// Output not yet written.
+    pub fn pending_output(&self) -> usize {
+        self.out.buf.len() - self.written
+    }
+}

@@ -1,0 +1,329 @@
+//! A worker thread: one epoll loop serving its share of the connections.
+//!
+//! Each worker owns its connections outright. For each readable connection
+//! it reads what the socket has, parses every complete command in the buffer,
+//! executes them in order (taking the shard locks each needs), appends the
+//! replies to the output buffer and writes once per batch, so a pipeline of N
+//! commands costs one read and one write, not N.
+//!
+//! If a command's shard lock is held by another worker, the connection is
+//! *parked*: its unexecuted input stays in the buffer and the worker goes on
+//! serving others, retrying parked connections on the next loop turn. Other
+//! threads reach a worker only through its [`Mailbox`] (new connections,
+//! CLIENT KILL), woken by an eventfd.
+
+use std::io;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token, Waker};
+use parking_lot::Mutex;
+
+use super::client::{Client, ClientShared, Conn};
+use crate::commands::dispatch::{execute_batch, BatchOutcome};
+use crate::server::Server;
+use crate::store::expire::ExpireCycle;
+
+const WAKER: Token = Token(usize::MAX);
+
+/// Messages other threads send a worker.
+pub enum Msg {
+    /// A newly accepted connection to serve.
+    NewClient(Conn, Arc<ClientShared>),
+    /// Look at kill flags (CLIENT KILL) and the shutdown flag.
+    Check,
+}
+
+/// A worker's inbox.
+pub struct Mailbox {
+    queue: Mutex<Vec<Msg>>,
+    waker: Waker,
+}
+
+impl Mailbox {
+    /// Queues a message and wakes the worker.
+    pub fn send(&self, m: Msg) {
+        self.queue.lock().push(m);
+        let _ = self.waker.wake();
+    }
+
+    /// Wakes the worker to re-check flags.
+    pub fn wake(&self) {
+        self.send(Msg::Check);
+    }
+}
+
+/// The state of one worker thread.
+pub struct Worker {
+    idx: usize,
+    srv: Arc<Server>,
+    poll: Poll,
+    mailbox: Arc<Mailbox>,
+    clients: Vec<Option<Client>>,
+    free: Vec<usize>,
+    /// Connections to revisit without waiting for readiness: parked on a
+    /// lock, or cut short for fairness.
+    retry: Vec<usize>,
+    expire: ExpireCycle,
+}
+
+impl Worker {
+    /// Creates a worker and its mailbox.
+    pub fn new(idx: usize, srv: Arc<Server>) -> io::Result<(Worker, Arc<Mailbox>)> {
+        let poll = Poll::new()?;
+        let waker = Waker::new(poll.registry(), WAKER)?;
+        let mailbox = Arc::new(Mailbox { queue: Mutex::new(Vec::new()), waker });
+        let w = Worker {
+            idx,
+            srv,
+            poll,
+            mailbox: mailbox.clone(),
+            clients: Vec::new(),
+            free: Vec::new(),
+            retry: Vec::new(),
+            expire: ExpireCycle::new(crate::store::random_seed()),
+        };
+        Ok((w, mailbox))
+    }
+
+    /// Runs the event loop until shutdown.
+    pub fn run(mut self) {
+        let mut events = Events::with_capacity(1024);
+        let mut next_cron = Instant::now();
+        let mut idle_retries = 0u32;
+        loop {
+            if self.srv.shutdown.load(Relaxed) {
+                break;
+            }
+            let now = Instant::now();
+            let until_cron = next_cron.saturating_duration_since(now);
+            let timeout = if self.retry.is_empty() {
+                until_cron
+            } else if idle_retries < 64 {
+                Duration::ZERO
+            } else {
+                until_cron.min(Duration::from_millis(1))
+            };
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    crate::warning!("epoll error in worker {}: {e}", self.idx);
+                }
+                continue;
+            }
+            for ev in events.iter() {
+                if ev.token() == WAKER {
+                    self.drain_mailbox();
+                    continue;
+                }
+                let t = ev.token().0;
+                if let Some(Some(c)) = self.clients.get_mut(t) {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        c.readable = true;
+                    }
+                    if ev.is_writable() {
+                        c.write_blocked = false;
+                    }
+                    self.drive(t);
+                }
+            }
+            if !self.retry.is_empty() {
+                let before: usize = self.retry.len();
+                let list = std::mem::take(&mut self.retry);
+                for t in list {
+                    self.drive(t);
+                }
+                idle_retries = if self.retry.len() >= before { idle_retries + 1 } else { 0 };
+            } else {
+                idle_retries = 0;
+            }
+            if Instant::now() >= next_cron {
+                self.cron();
+                let hz = self.srv.hot.hz.load(Relaxed).max(1);
+                next_cron = Instant::now() + Duration::from_millis(1000 / hz);
+            }
+        }
+        // Shutdown: flush what we can and close everything.
+        for t in 0..self.clients.len() {
+            if let Some(c) = self.clients[t].as_mut() {
+                let _ = c.flush();
+            }
+            self.close(t);
+        }
+    }
+
+    fn drain_mailbox(&mut self) {
+        let msgs = std::mem::take(&mut *self.mailbox.queue.lock());
+        for m in msgs {
+            match m {
+                Msg::NewClient(conn, shared) => self.add_client(conn, shared),
+                Msg::Check => {
+                    for t in 0..self.clients.len() {
+                        let kill = matches!(&self.clients[t], Some(c) if c.shared.kill.load(Relaxed));
+                        if kill {
+                            self.close(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_client(&mut self, mut conn: Conn, shared: Arc<ClientShared>) {
+        let t = match self.free.pop() {
+            Some(t) => t,
+            None => {
+                self.clients.push(None);
+                self.clients.len() - 1
+            }
+        };
+        let reg = match &mut conn {
+            Conn::Tcp(s) => self.poll.registry().register(s, Token(t), Interest::READABLE | Interest::WRITABLE),
+            Conn::Unix(s) => self.poll.registry().register(s, Token(t), Interest::READABLE | Interest::WRITABLE),
+        };
+        if let Err(e) = reg {
+            crate::warning!("Error registering fd event for the new client: {e}");
+            self.free.push(t);
+            self.srv.clients.lock().remove(&shared.id);
+            self.srv.connected_clients.fetch_sub(1, Relaxed);
+            return;
+        }
+        let auth_ok = !self.srv.hot.auth_required.load(Relaxed);
+        self.clients[t] = Some(Client::new(conn, shared, auth_ok));
+        self.drive(t);
+    }
+
+    /// Reads, executes and writes for one connection until it has nothing
+    /// more to do right now.
+    fn drive(&mut self, t: usize) {
+        let srv = self.srv.clone();
+        let stats = srv.worker_stats[self.idx].clone();
+        let Some(Some(c)) = self.clients.get_mut(t) else { return };
+        let mut reads = 0;
+        let mut close = false;
+        loop {
+            if c.shared.kill.load(Relaxed) {
+                close = true;
+                break;
+            }
+            match execute_batch(&srv, &stats, c) {
+                BatchOutcome::Done => {}
+                BatchOutcome::Parked => {
+                    self.retry.push(t);
+                    break;
+                }
+                BatchOutcome::Close => {
+                    close = true;
+                    break;
+                }
+            }
+            c.compact();
+            if c.state.close_after_reply {
+                break;
+            }
+            if c.pending_output() > 64 * 1024 {
+                if c.flush().is_err() {
+                    close = true;
+                    break;
+                }
+                if c.write_blocked {
+                    // Wait for the peer to read before taking more input.
+                    break;
+                }
+            }
+            if !c.readable {
+                break;
+            }
+            if reads >= 16 {
+                // Fairness: let other connections run, come back next turn.
+                self.retry.push(t);
+                break;
+            }
+            let qlimit = srv.hot.query_buffer_limit.load(Relaxed) as usize;
+            if c.pending_input() > qlimit {
+                crate::warning!(
+                    "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
+                    c.shared.id,
+                    c.shared.addr,
+                    String::from_utf8_lossy(&c.qbuf[..c.filled.min(64)])
+                );
+                close = true;
+                break;
+            }
+            match c.read_some() {
+                Ok(0) => {
+                    close = true;
+                    break;
+                }
+                Ok(n) => {
+                    reads += 1;
+                    stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    c.readable = false;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    close = true;
+                    break;
+                }
+            }
+        }
+        if !c.write_blocked {
+            match c.flush() {
+                Ok(n) => {
+                    stats.net_output_bytes.fetch_add(n as u64, Relaxed);
+                }
+                Err(_) => close = true,
+            }
+        }
+        c.shared.qbuf.store(c.filled, Relaxed);
+        c.shared.omem.store(c.pending_output(), Relaxed);
+        if c.state.close_after_reply && c.pending_output() == 0 {
+            close = true;
+        }
+        if close {
+            self.close(t);
+        }
+    }
+
+    fn close(&mut self, t: usize) {
+        let Some(slot) = self.clients.get_mut(t) else { return };
+        let Some(mut c) = slot.take() else { return };
+        let _ = match &mut c.conn {
+            Conn::Tcp(s) => self.poll.registry().deregister(s),
+            Conn::Unix(s) => self.poll.registry().deregister(s),
+        };
+        self.srv.clients.lock().remove(&c.shared.id);
+        self.srv.connected_clients.fetch_sub(1, Relaxed);
+        self.retry.retain(|&r| r != t);
+        self.free.push(t);
+    }
+
+    /// Periodic work: active expiry over this worker's shards and idle
+    /// client timeouts.
+    fn cron(&mut self) {
+        let now = Server::now_ms();
+        crate::store::update_lru_clock(now);
+        let hz = self.srv.hot.hz.load(Relaxed).max(1);
+        if self.srv.hot.active_expire.load(Relaxed) {
+            let budget = Duration::from_micros(250_000 / hz);
+            let stats = &self.srv.worker_stats[self.idx];
+            let r = self.expire.run(&self.srv.keyspace, self.idx, self.srv.threads, now, budget, |_, _| {});
+            stats.expired_keys.fetch_add(r.expired, Relaxed);
+        }
+        let timeout = self.srv.hot.timeout.load(Relaxed) as i64;
+        if timeout > 0 {
+            for t in 0..self.clients.len() {
+                let idle = match &self.clients[t] {
+                    Some(c) => now - c.shared.last_interaction_ms.load(Relaxed) > timeout * 1000,
+                    None => false,
+                };
+                if idle {
+                    crate::verbose!("Closing idle client");
+                    self.close(t);
+                }
+            }
+        }
+    }
+}

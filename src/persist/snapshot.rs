@@ -1,0 +1,206 @@
+//! Snapshots: writing the keyspace to an RDB file and loading it back.
+//!
+//! This joins the store to the format code in [`super::rdb`]. A save runs
+//! with every shard locked (the caller holds the locks), which gives a
+//! point-in-time image; the file is written to a temporary name, synced and
+//! renamed over `dir/dbfilename`, as Redis does, so a crash never leaves a
+//! half-written dump in place.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::rdb::{self, RdbError, RdbObject, RdbVisitor, RdbWriter};
+use crate::server::Server;
+use crate::store::{hash_key, shard_of, Entry, Locked, NewValue, StrEnc, ValueRef, SHARDS};
+
+fn dump_path(srv: &Server) -> String {
+    srv.config.read().dbfilename()
+}
+
+/// Writes every database to `path` (relative to the working directory,
+/// which is `dir`).
+pub fn write_rdb(srv: &Server, locked: &mut Locked, path: &str) -> std::io::Result<()> {
+    let tmp = format!("temp-{}.rdb", std::process::id());
+    let file = File::create(&tmp)?;
+    let (compression, checksum) = {
+        let cfg = srv.config.read();
+        (cfg.get_bool("rdbcompression"), cfg.get_bool("rdbchecksum"))
+    };
+    let opts = rdb::EncodingOptions { rdb_compression: compression, rdb_checksum: checksum, ..Default::default() };
+    let mut w = RdbWriter::with_options(BufWriter::with_capacity(1 << 16, file), opts);
+    w.header()?;
+    let (used, _) = crate::commands::info::jemalloc_stats();
+    w.info_aux(&rdb::InfoAux {
+        redis_ver: crate::REDIS_VERSION,
+        ctime: Server::now_ms() / 1000,
+        used_mem: used,
+        repl: None,
+        aof_base: false,
+    })?;
+    let now = Server::now_ms();
+    for db in 0..srv.keyspace.num_dbs() {
+        let (mut keys, mut expires) = (0u64, 0u64);
+        for idx in 0..SHARDS {
+            if let Some(sh) = locked.shard(idx) {
+                keys += sh.dbs[db].len() as u64;
+                expires += sh.dbs[db].volatile_len() as u64;
+            }
+        }
+        if keys == 0 {
+            continue;
+        }
+        w.select_db(db as u64)?;
+        w.resize_db(keys, expires)?;
+        for idx in 0..SHARDS {
+            let Some(sh) = locked.shard(idx) else { continue };
+            let mut result = Ok(());
+            sh.dbs[db].dict().for_each(|e| {
+                if result.is_err() {
+                    return;
+                }
+                // Keys already expired are not saved (Redis skips them too).
+                if e.expire().is_some_and(|t| t <= now) {
+                    return;
+                }
+                result = match e.value() {
+                    ValueRef::Str(s, _) => w.key_string(e.key(), s, e.expire()),
+                    ValueRef::Obj(v) => match crate::store::value::to_rdb(v) {
+                        Some(obj) => w.key_object(e.key(), &obj, e.expire()),
+                        None => Ok(()),
+                    },
+                };
+            });
+            result?;
+        }
+    }
+    let mut inner = w.finish()?;
+    inner.flush()?;
+    let file = inner.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// SAVE: writes the dump and updates the save bookkeeping and log.
+pub fn save_locked(srv: &Server, locked: &mut Locked) -> Result<(), String> {
+    let path = dump_path(srv);
+    match write_rdb(srv, locked, &path) {
+        Ok(()) => {
+            crate::notice!("DB saved on disk");
+            srv.dirty.store(0, Relaxed);
+            srv.lastsave.store(Server::now_ms() / 1000, Relaxed);
+            srv.last_save_ok.store(true, Relaxed);
+            srv.rdb_saves.fetch_add(1, Relaxed);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(format!("temp-{}.rdb", std::process::id()));
+            crate::warning!("Failed opening the temp RDB file temp-{}.rdb (in server root dir {}) for saving: {e}", std::process::id(), srv.config.read().dir());
+            srv.last_save_ok.store(false, Relaxed);
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Loads keys from an RDB stream into the locked keyspace.
+struct Loader<'a, 'k> {
+    locked: &'a mut Locked<'k>,
+    num_dbs: usize,
+    now_ms: i64,
+    loaded: u64,
+    expired: u64,
+}
+
+impl RdbVisitor for Loader<'_, '_> {
+    fn select_db(&mut self, db: u64) -> Result<(), RdbError> {
+        if db as usize >= self.num_dbs {
+            return Err(RdbError::Corrupt(format!(
+                "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting",
+                self.num_dbs
+            )));
+        }
+        Ok(())
+    }
+
+    fn object(
+        &mut self,
+        db: u64,
+        key: Vec<u8>,
+        value: RdbObject,
+        expire_ms: Option<i64>,
+        _lru_idle: Option<u64>,
+        _lfu_freq: Option<u8>,
+    ) -> Result<(), RdbError> {
+        if expire_ms.is_some_and(|t| t <= self.now_ms) {
+            self.expired += 1;
+            return Ok(());
+        }
+        let entry = match value {
+            RdbObject::String(s) => Entry::new(&key, NewValue::Str(&s, StrEnc::for_new(&s)), expire_ms),
+            other => match crate::store::value::from_rdb(other) {
+                Some(v) => Entry::new(&key, NewValue::Obj(Box::new(v)), expire_ms),
+                None => return Err(RdbError::Corrupt(format!("unsupported value type for key {}", String::from_utf8_lossy(&key)))),
+            },
+        };
+        let Some(sh) = self.locked.shard(shard_of(&key)) else {
+            return Err(RdbError::Corrupt("shard not locked".into()));
+        };
+        let Some(table) = sh.dbs.get_mut(db as usize) else {
+            return Err(RdbError::Corrupt("database index out of range".into()));
+        };
+        if table.insert(entry, hash_key(&key)).is_some() {
+            return Err(RdbError::Corrupt(format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key))));
+        }
+        self.loaded += 1;
+        Ok(())
+    }
+}
+
+/// Loads the dump file into the (locked, normally empty) keyspace.
+/// Returns Ok(false) when there is no dump file.
+pub fn load_locked(srv: &Server, locked: &mut Locked) -> Result<bool, String> {
+    let path = dump_path(srv);
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(format!("{e}")),
+    };
+    let mut loader = Loader { locked, num_dbs: srv.keyspace.num_dbs(), now_ms: Server::now_ms(), loaded: 0, expired: 0 };
+    rdb::load(BufReader::with_capacity(1 << 16, file), &mut loader).map_err(|e| e.to_string())?;
+    crate::notice!("Done loading RDB, keys loaded: {}, keys expired: {}.", loader.loaded, loader.expired);
+    Ok(true)
+}
+
+/// Loads the dump file at start-up, if there is one.
+pub fn load_at_startup(srv: &Server) -> Result<bool, String> {
+    let mut locked = srv.keyspace.lock_all();
+    load_locked(srv, &mut locked)
+}
+
+/// Saves when a `save <seconds> <changes>` point is reached (called about
+/// once a second by the main thread).
+pub fn check_save_points(srv: &Server) {
+    let points = srv.config.read().save_points();
+    let dirty = srv.dirty.load(Relaxed);
+    if dirty == 0 {
+        return;
+    }
+    let elapsed = (Server::now_ms() / 1000 - srv.lastsave.load(Relaxed)).max(0) as u64;
+    for (secs, changes) in points {
+        if dirty >= changes && elapsed >= secs {
+            crate::notice!("{changes} changes in {secs} seconds. Saving...");
+            let mut locked = srv.keyspace.lock_all();
+            let _ = save_locked(srv, &mut locked);
+            return;
+        }
+    }
+}
+
+/// FLUSHALL saves an (empty) dump when save points are configured, so a
+/// restart doesn't bring the flushed keys back.
+pub fn save_after_flushall(srv: &Server, locked: &mut Locked) {
+    if !srv.config.read().save_points().is_empty() {
+        let _ = save_locked(srv, locked);
+    }
+}

@@ -1,0 +1,198 @@
+//! Server-wide state shared by every worker thread.
+//!
+//! Hot-path settings are mirrored from [`Config`] into atomics ([`Hot`]) so a
+//! command never takes the configuration lock; counters are kept per worker
+//! ([`WorkerStats`]) and only summed when INFO asks, so workers never write
+//! to a shared cache line on the hot path.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::commands::table::CommandTable;
+use crate::config::Config;
+use crate::net::client::ClientShared;
+use crate::net::worker::Mailbox;
+use crate::store::Keyspace;
+
+/// Settings read on every command, copied out of the config on change.
+#[derive(Default)]
+pub struct Hot {
+    /// `proto-max-bulk-len`.
+    pub proto_max_bulk_len: AtomicU64,
+    /// `client-query-buffer-limit`.
+    pub query_buffer_limit: AtomicU64,
+    /// `requirepass` is set.
+    pub auth_required: AtomicBool,
+    /// `timeout` in seconds (0: never).
+    pub timeout: AtomicU64,
+    /// `maxclients`.
+    pub maxclients: AtomicU64,
+    /// `hz`.
+    pub hz: AtomicU64,
+    /// Active expiry enabled (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire: AtomicBool,
+}
+
+/// Counters of one worker thread; INFO adds them up.
+#[derive(Default)]
+pub struct WorkerStats {
+    /// Commands executed.
+    pub commands: AtomicU64,
+    /// Keys deleted on access or by the active cycle.
+    pub expired_keys: AtomicU64,
+    /// Successful lookups.
+    pub keyspace_hits: AtomicU64,
+    /// Failed lookups.
+    pub keyspace_misses: AtomicU64,
+    /// Bytes read from clients.
+    pub net_input_bytes: AtomicU64,
+    /// Bytes written to clients.
+    pub net_output_bytes: AtomicU64,
+    /// Commands rejected before running (unknown, arity, auth...).
+    pub rejected_calls: AtomicU64,
+    /// Commands that ran and replied with an error.
+    pub failed_calls: AtomicU64,
+    /// Per command id: calls, microseconds, rejected, failed.
+    pub per_command: Box<[CommandStats]>,
+    /// Error replies by error code (`ERR`, `WRONGTYPE`...).
+    pub errors: Mutex<HashMap<String, u64>>,
+}
+
+/// Per-command counters behind `INFO commandstats`.
+#[derive(Default)]
+pub struct CommandStats {
+    /// Times the command ran.
+    pub calls: AtomicU64,
+    /// Total run time.
+    pub usec: AtomicU64,
+    /// Times it was rejected before running.
+    pub rejected: AtomicU64,
+    /// Times it ran and failed.
+    pub failed: AtomicU64,
+}
+
+impl WorkerStats {
+    /// Counters for a table of `ncommands` commands.
+    pub fn new(ncommands: usize) -> WorkerStats {
+        WorkerStats { per_command: (0..ncommands).map(|_| CommandStats::default()).collect(), ..Default::default() }
+    }
+
+    /// Counts one error reply by its code.
+    pub fn count_error(&self, code: &str) {
+        *self.errors.lock().entry(code.to_string()).or_insert(0) += 1;
+    }
+
+    /// Zeroes the counters (CONFIG RESETSTAT).
+    pub fn reset(&self) {
+        for c in [
+            &self.commands,
+            &self.expired_keys,
+            &self.keyspace_hits,
+            &self.keyspace_misses,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.rejected_calls,
+            &self.failed_calls,
+        ] {
+            c.store(0, Relaxed);
+        }
+        for c in self.per_command.iter() {
+            c.calls.store(0, Relaxed);
+            c.usec.store(0, Relaxed);
+            c.rejected.store(0, Relaxed);
+            c.failed.store(0, Relaxed);
+        }
+        self.errors.lock().clear();
+    }
+}
+
+/// State shared by all threads.
+pub struct Server {
+    /// The configuration (cold paths only; see `hot`).
+    pub config: RwLock<Config>,
+    /// Hot-path settings.
+    pub hot: Hot,
+    /// All keys.
+    pub keyspace: Keyspace,
+    /// Every command.
+    pub commands: CommandTable,
+    /// One per worker thread.
+    pub worker_stats: Vec<Arc<WorkerStats>>,
+    /// Worker mailboxes, set once the workers start.
+    pub mailboxes: OnceLock<Vec<Arc<Mailbox>>>,
+    /// Connected clients by id, for CLIENT LIST/KILL.
+    pub clients: Mutex<HashMap<u64, Arc<ClientShared>>>,
+    /// Next client id.
+    pub next_client_id: AtomicU64,
+    /// Connected clients.
+    pub connected_clients: AtomicUsize,
+    /// Connections accepted since start.
+    pub total_connections: AtomicU64,
+    /// Connections refused by `maxclients`.
+    pub rejected_connections: AtomicU64,
+    /// Changes since the last successful save.
+    pub dirty: AtomicU64,
+    /// Unix time (s) of the last successful save.
+    pub lastsave: AtomicI64,
+    /// Status of the last save.
+    pub last_save_ok: AtomicBool,
+    /// Saves done since start (`rdb_saves`).
+    pub rdb_saves: AtomicU64,
+    /// Set when the server should exit; workers stop their loops.
+    pub shutdown: AtomicBool,
+    /// Process start, for uptime.
+    pub started: Instant,
+    /// Unix ms at start.
+    pub started_unix_ms: i64,
+    /// Random 40-hex-char id shown as `run_id`.
+    pub run_id: String,
+    /// Number of worker threads.
+    pub threads: usize,
+    /// TCP port actually listened on.
+    pub port: u16,
+    /// Path of the config file, if started with one (for INFO and CONFIG REWRITE).
+    pub config_file: Option<String>,
+    /// Path of the executable (INFO `executable`).
+    pub executable: String,
+}
+
+impl Server {
+    /// Unix time in milliseconds.
+    pub fn now_ms() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+
+    /// Unix time in microseconds.
+    pub fn now_us() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+    }
+
+    /// Copies the hot settings out of `cfg`.
+    pub fn refresh_hot(&self, cfg: &Config) {
+        let h = &self.hot;
+        h.proto_max_bulk_len.store(cfg.get_int("proto-max-bulk-len") as u64, Relaxed);
+        h.query_buffer_limit.store(cfg.get_int("client-query-buffer-limit") as u64, Relaxed);
+        h.auth_required.store(!cfg.get_str("requirepass").is_empty(), Relaxed);
+        h.timeout.store(cfg.get_int("timeout").max(0) as u64, Relaxed);
+        h.maxclients.store(cfg.get_int("maxclients").max(1) as u64, Relaxed);
+        h.hz.store(cfg.get_int("hz").clamp(1, 500) as u64, Relaxed);
+    }
+
+    /// Sum of one counter over all workers.
+    pub fn sum_stat(&self, f: impl Fn(&WorkerStats) -> u64) -> u64 {
+        self.worker_stats.iter().map(|s| f(s)).sum()
+    }
+
+    /// Asks every worker to look at its mailbox (after setting a flag).
+    pub fn wake_workers(&self) {
+        if let Some(mbs) = self.mailboxes.get() {
+            for m in mbs {
+                m.wake();
+            }
+        }
+    }
+}

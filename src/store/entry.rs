@@ -1,0 +1,449 @@
+//! One key and its value in a single allocation.
+//!
+//! Memory per key is where Redis-compatible servers differ most: Redis 7.0
+//! spends a `dictEntry` (24 B), an `robj` (16 B) and an sds header per key on
+//! top of the bytes themselves. Here a key costs one allocation laid out as
+//!
+//! ```text
+//! [next: *mut | key_len: u32 | meta: u32] [expire: i64, volatile_idx: u32]? [key] [payload]
+//! ```
+//!
+//! where `next` chains entries of one hash bucket (the table owns no separate
+//! node), the expiry block exists only for keys with a TTL, and the payload is
+//! either the string value inline (`len: u32` then the bytes) or a pointer to a
+//! boxed [`Value`] for collections and for strings that grow in place. A small
+//! string key such as `SET key:123 val123` fits a 40-byte jemalloc class.
+//!
+//! This needs raw allocation, so the module keeps every `unsafe` behind a small
+//! safe API: an owned [`Entry`] frees itself, and [`EntryRef`]/[`EntryMut`]
+//! borrow entries that live in a [`super::dict::Dict`].
+
+use std::alloc::{alloc, dealloc, Layout};
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+
+use super::value::{StrEnc, Value, ValueType};
+
+/// Strings up to this size are stored inline in the entry; larger ones, and
+/// those grown by APPEND/SETRANGE, live in a boxed `Vec` that grows in place.
+pub const INLINE_STR_MAX: usize = 64;
+
+const HEADER: usize = 16;
+const EXPIRE_BLOCK: usize = 12;
+
+const TYPE_MASK: u32 = 0b111;
+const ENC_SHIFT: u32 = 3;
+const ENC_MASK: u32 = 0b11 << ENC_SHIFT;
+const HAS_EXPIRE: u32 = 1 << 5;
+const BOXED: u32 = 1 << 6;
+const LRU_SHIFT: u32 = 8;
+
+/// The fixed part at the start of every entry allocation.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) next: *mut Header,
+    key_len: u32,
+    meta: u32,
+}
+
+/// How a value is given to [`Entry::new`].
+pub enum NewValue<'a> {
+    /// A string value with the encoding `OBJECT ENCODING` should report.
+    Str(&'a [u8], StrEnc),
+    /// A string that is expected to grow in place (APPEND, SETRANGE).
+    GrowableStr(Vec<u8>),
+    /// A collection value.
+    Obj(Box<Value>),
+}
+
+/// A read-only view of a value.
+pub enum ValueRef<'a> {
+    /// A string and its reported encoding.
+    Str(&'a [u8], StrEnc),
+    /// A collection.
+    Obj(&'a Value),
+}
+
+/// An owned entry not (or no longer) linked in a table.
+pub struct Entry {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: an Entry exclusively owns its allocation and the boxed value in it;
+// nothing in it is tied to a thread.
+unsafe impl Send for Entry {}
+
+fn layout_for(size: usize) -> Layout {
+    // `size` is bounded by key and value lengths that already exist in memory,
+    // so it cannot overflow isize; align 8 is always valid.
+    Layout::from_size_align(size, 8).unwrap_or(Layout::new::<Header>())
+}
+
+/// Allocates an entry shell with its header, expiry block and key written,
+/// returning it with a pointer to its `payload_len` uninitialised payload bytes.
+///
+/// # Safety
+/// The caller must initialise the payload consistently with `meta` (inline
+/// length + bytes, or a boxed pointer when `meta` has `BOXED`).
+unsafe fn alloc_entry(key: &[u8], expire: Option<i64>, meta: u32, payload_len: usize) -> (NonNull<Header>, *mut u8) {
+    let exp_len = if expire.is_some() { EXPIRE_BLOCK } else { 0 };
+    let layout = layout_for(HEADER + exp_len + key.len() + payload_len);
+    let raw = alloc(layout) as *mut Header;
+    let Some(ptr) = NonNull::new(raw) else {
+        std::alloc::handle_alloc_error(layout);
+    };
+    let meta = if expire.is_some() { meta | HAS_EXPIRE } else { meta & !HAS_EXPIRE };
+    ptr.as_ptr().write(Header { next: ptr::null_mut(), key_len: key.len() as u32, meta });
+    let base = raw as *mut u8;
+    if let Some(e) = expire {
+        (base.add(HEADER) as *mut i64).write(e);
+        (base.add(HEADER + 8) as *mut u32).write(u32::MAX);
+    }
+    let kp = base.add(HEADER + exp_len);
+    ptr::copy_nonoverlapping(key.as_ptr(), kp, key.len());
+    (ptr, kp.add(key.len()))
+}
+
+impl Entry {
+    /// Allocates an entry for `key` holding `value`, with an optional absolute
+    /// expiry in Unix milliseconds.
+    pub fn new(key: &[u8], value: NewValue<'_>, expire: Option<i64>) -> Entry {
+        let (ty, enc) = match &value {
+            NewValue::Str(_, enc) => (ValueType::String, *enc),
+            NewValue::GrowableStr(_) => (ValueType::String, StrEnc::Raw),
+            NewValue::Obj(v) => (v.value_type(), StrEnc::Raw),
+        };
+        let meta = ty as u32 | ((enc as u32) << ENC_SHIFT) | (crate::store::lru_clock() << LRU_SHIFT);
+        let boxed = match value {
+            NewValue::Str(v, _) if v.len() <= INLINE_STR_MAX => {
+                // SAFETY: payload is 4 + len bytes, written fully below.
+                unsafe {
+                    let (ptr, pp) = alloc_entry(key, expire, meta, 4 + v.len());
+                    (pp as *mut u32).write_unaligned(v.len() as u32);
+                    ptr::copy_nonoverlapping(v.as_ptr(), pp.add(4), v.len());
+                    return Entry { ptr };
+                }
+            }
+            NewValue::Str(v, _) => Box::new(Value::Str(v.to_vec())),
+            NewValue::GrowableStr(v) => Box::new(Value::Str(v)),
+            NewValue::Obj(v) => v,
+        };
+        // SAFETY: payload is one pointer, written below; BOXED is set.
+        unsafe {
+            let (ptr, pp) = alloc_entry(key, expire, meta | BOXED, 8);
+            (pp as *mut *mut Value).write_unaligned(Box::into_raw(boxed));
+            Entry { ptr }
+        }
+    }
+
+    /// Gives up ownership to a table, which links it by its `next` field.
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        let p = self.ptr;
+        std::mem::forget(self);
+        p
+    }
+
+    /// Takes back ownership of an entry that a table unlinked.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`Entry::into_raw`] and not be owned elsewhere.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Entry {
+        Entry { ptr }
+    }
+
+    /// The allocation's address, stable for the entry's life.
+    pub(crate) fn raw(&self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    /// A shared view of this entry.
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef { ptr: self.ptr, _life: PhantomData }
+    }
+
+    /// A mutable view of this entry.
+    pub fn as_mut(&mut self) -> EntryMut<'_> {
+        EntryMut { ptr: self.ptr, _life: PhantomData }
+    }
+
+    /// The same key and value with another expiry. Overwrites in place when
+    /// both old and new have one, otherwise moves the payload (inline bytes or
+    /// the boxed pointer, never the collection itself) to a new allocation.
+    pub fn with_expire(mut self, expire: Option<i64>) -> Entry {
+        let view = self.as_ref();
+        match (view.expire().is_some(), expire) {
+            (true, Some(when)) => {
+                self.as_mut().set_expire_in_place(when);
+                return self;
+            }
+            (false, None) => return self,
+            _ => {}
+        }
+        let payload_len = view.alloc_size() - (view.payload_ptr() as usize - self.ptr.as_ptr() as usize);
+        let old_size = view.alloc_size();
+        // SAFETY: the new shell gets the same meta and a byte copy of the old
+        // payload; the old shell is then freed without dropping its payload,
+        // whose ownership (if boxed) moved with the copied pointer.
+        unsafe {
+            let (ptr, pp) = alloc_entry(view.key(), expire, (*self.ptr.as_ptr()).meta, payload_len);
+            ptr::copy_nonoverlapping(view.payload_ptr(), pp, payload_len);
+            let old = self.into_raw();
+            dealloc(old.as_ptr() as *mut u8, layout_for(old_size));
+            Entry { ptr }
+        }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        let view = self.as_ref();
+        let size = view.alloc_size();
+        // SAFETY: we own the allocation; a boxed payload is an owned Box<Value>.
+        unsafe {
+            if view.is_boxed() {
+                let bx = (view.payload_ptr() as *const *mut Value).read_unaligned();
+                drop(Box::from_raw(bx));
+            }
+            dealloc(self.ptr.as_ptr() as *mut u8, layout_for(size));
+        }
+    }
+}
+
+/// A shared borrow of an entry stored in a table.
+#[derive(Clone, Copy)]
+pub struct EntryRef<'a> {
+    ptr: NonNull<Header>,
+    _life: PhantomData<&'a Header>,
+}
+
+/// An exclusive borrow of an entry stored in a table.
+pub struct EntryMut<'a> {
+    ptr: NonNull<Header>,
+    _life: PhantomData<&'a mut Header>,
+}
+
+impl<'a> EntryRef<'a> {
+    /// # Safety
+    /// `ptr` must point to a live entry for `'a`.
+    pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> EntryRef<'a> {
+        EntryRef { ptr, _life: PhantomData }
+    }
+
+    fn header(&self) -> &'a Header {
+        // SAFETY: a live entry starts with an initialised Header.
+        unsafe { &*self.ptr.as_ptr() }
+    }
+
+    fn exp_len(&self) -> usize {
+        if self.header().meta & HAS_EXPIRE != 0 {
+            EXPIRE_BLOCK
+        } else {
+            0
+        }
+    }
+
+    fn is_boxed(&self) -> bool {
+        self.header().meta & BOXED != 0
+    }
+
+    fn payload_ptr(&self) -> *const u8 {
+        // SAFETY: the payload follows the key inside the allocation.
+        unsafe { (self.ptr.as_ptr() as *const u8).add(HEADER + self.exp_len() + self.header().key_len as usize) }
+    }
+
+    fn alloc_size(&self) -> usize {
+        let base = HEADER + self.exp_len() + self.header().key_len as usize;
+        if self.is_boxed() {
+            base + 8
+        } else {
+            // SAFETY: inline payload starts with its u32 length.
+            base + 4 + unsafe { (self.payload_ptr() as *const u32).read_unaligned() } as usize
+        }
+    }
+
+    /// The key bytes.
+    pub fn key(&self) -> &'a [u8] {
+        // SAFETY: key_len bytes of key follow the header and expiry block.
+        unsafe {
+            std::slice::from_raw_parts(
+                (self.ptr.as_ptr() as *const u8).add(HEADER + self.exp_len()),
+                self.header().key_len as usize,
+            )
+        }
+    }
+
+    /// Absolute expiry in Unix milliseconds, if the key has a TTL.
+    pub fn expire(&self) -> Option<i64> {
+        if self.header().meta & HAS_EXPIRE == 0 {
+            return None;
+        }
+        // SAFETY: the expiry block is present and 8-aligned after the header.
+        Some(unsafe { ((self.ptr.as_ptr() as *const u8).add(HEADER) as *const i64).read() })
+    }
+
+    pub(crate) fn volatile_idx(&self) -> Option<u32> {
+        if self.header().meta & HAS_EXPIRE == 0 {
+            return None;
+        }
+        // SAFETY: as in `expire`.
+        Some(unsafe { ((self.ptr.as_ptr() as *const u8).add(HEADER + 8) as *const u32).read() })
+    }
+
+    /// The value's Redis type.
+    pub fn value_type(&self) -> ValueType {
+        ValueType::from_bits(self.header().meta & TYPE_MASK)
+    }
+
+    /// The value.
+    pub fn value(&self) -> ValueRef<'a> {
+        let enc = StrEnc::from_bits((self.header().meta & ENC_MASK) >> ENC_SHIFT);
+        if self.is_boxed() {
+            // SAFETY: a boxed payload holds a valid Box<Value> pointer.
+            let v: &'a Value = unsafe { &*(self.payload_ptr() as *const *const Value).read_unaligned() };
+            #[allow(unreachable_patterns)] // collection variants come with their commands
+            match v {
+                Value::Str(s) => ValueRef::Str(s, enc),
+                other => ValueRef::Obj(other),
+            }
+        } else {
+            // SAFETY: inline payload is a u32 length followed by that many bytes.
+            unsafe {
+                let p = self.payload_ptr();
+                let len = (p as *const u32).read_unaligned() as usize;
+                ValueRef::Str(std::slice::from_raw_parts(p.add(4), len), enc)
+            }
+        }
+    }
+
+    /// The LRU clock (seconds, 24 bits) of the last access.
+    pub fn lru(&self) -> u32 {
+        self.header().meta >> LRU_SHIFT
+    }
+
+    pub(crate) fn next(&self) -> *mut Header {
+        self.header().next
+    }
+}
+
+impl<'a> EntryMut<'a> {
+    /// # Safety
+    /// `ptr` must point to a live entry exclusively borrowed for `'a`.
+    pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> EntryMut<'a> {
+        EntryMut { ptr, _life: PhantomData }
+    }
+
+    /// A shared view with the same lifetime.
+    pub fn view(&self) -> EntryRef<'_> {
+        EntryRef { ptr: self.ptr, _life: PhantomData }
+    }
+
+    /// Records an access for LRU eviction and OBJECT IDLETIME.
+    pub fn set_lru(&mut self, clock: u32) {
+        // SAFETY: exclusive access to a live header.
+        unsafe {
+            let h = &mut *self.ptr.as_ptr();
+            h.meta = (h.meta & ((1 << LRU_SHIFT) - 1)) | (clock << LRU_SHIFT);
+        }
+    }
+
+    /// Changes the reported string encoding (APPEND makes a string `raw`).
+    pub fn set_str_enc(&mut self, enc: StrEnc) {
+        // SAFETY: exclusive access to a live header.
+        unsafe {
+            let h = &mut *self.ptr.as_ptr();
+            h.meta = (h.meta & !ENC_MASK) | ((enc as u32) << ENC_SHIFT);
+        }
+    }
+
+    /// Overwrites an existing expiry. The entry must already have one.
+    pub(crate) fn set_expire_in_place(&mut self, when: i64) {
+        if self.view().expire().is_none() {
+            return;
+        }
+        // SAFETY: the expiry block exists (checked above).
+        unsafe { ((self.ptr.as_ptr() as *mut u8).add(HEADER) as *mut i64).write(when) }
+    }
+
+    pub(crate) fn set_volatile_idx(&mut self, idx: u32) {
+        if self.view().expire().is_none() {
+            return;
+        }
+        // SAFETY: the expiry block exists (checked above).
+        unsafe { ((self.ptr.as_ptr() as *mut u8).add(HEADER + 8) as *mut u32).write(idx) }
+    }
+
+    /// The boxed value, for in-place changes of collections and growable
+    /// strings. `None` for an inline string (replace the entry instead).
+    pub fn boxed_mut(&mut self) -> Option<&mut Value> {
+        let v = self.view();
+        if !v.is_boxed() {
+            return None;
+        }
+        // SAFETY: a boxed payload holds a valid Box<Value>, exclusively ours.
+        Some(unsafe { &mut *(v.payload_ptr() as *const *mut Value).read_unaligned() })
+    }
+
+    /// Like [`EntryMut::boxed_mut`], but keeps the table borrow's lifetime.
+    pub fn into_boxed_mut(self) -> Option<&'a mut Value> {
+        let v = self.view();
+        if !v.is_boxed() {
+            return None;
+        }
+        // SAFETY: a boxed payload holds a valid Box<Value>, exclusively
+        // borrowed for 'a through this EntryMut.
+        Some(unsafe { &mut *(v.payload_ptr() as *const *mut Value).read_unaligned() })
+    }
+
+    pub(crate) fn set_next(&mut self, next: *mut Header) {
+        // SAFETY: exclusive access to a live header.
+        unsafe { (*self.ptr.as_ptr()).next = next }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_and_boxed_strings() {
+        let e = Entry::new(b"key:1", NewValue::Str(b"val1", StrEnc::Embstr), None);
+        let v = e.as_ref();
+        assert_eq!(v.key(), b"key:1");
+        assert_eq!(v.expire(), None);
+        assert!(matches!(v.value(), ValueRef::Str(b"val1", StrEnc::Embstr)));
+        let big = vec![7u8; 1000];
+        let e = Entry::new(b"k", NewValue::Str(&big, StrEnc::Raw), Some(123));
+        assert_eq!(e.as_ref().expire(), Some(123));
+        match e.as_ref().value() {
+            ValueRef::Str(s, StrEnc::Raw) => assert_eq!(s, &big[..]),
+            _ => panic!("wrong value"),
+        }
+    }
+
+    #[test]
+    fn expire_changes_keep_value() {
+        for val in [b"short".to_vec(), vec![1u8; 500]] {
+            let e = Entry::new(b"key", NewValue::Str(&val, StrEnc::Raw), None);
+            let e = e.with_expire(Some(42));
+            assert_eq!(e.as_ref().expire(), Some(42));
+            let e = e.with_expire(Some(43));
+            assert_eq!(e.as_ref().expire(), Some(43));
+            let e = e.with_expire(None);
+            assert_eq!(e.as_ref().expire(), None);
+            assert_eq!(e.as_ref().key(), b"key");
+            match e.as_ref().value() {
+                ValueRef::Str(s, _) => assert_eq!(s, &val[..]),
+                _ => panic!("wrong value"),
+            }
+        }
+    }
+
+    #[test]
+    fn growable_string_mutates_in_place() {
+        let mut e = Entry::new(b"k", NewValue::GrowableStr(b"ab".to_vec()), Some(5));
+        if let Some(Value::Str(s)) = e.as_mut().boxed_mut() {
+            s.extend_from_slice(b"cd");
+        }
+        assert!(matches!(e.as_ref().value(), ValueRef::Str(b"abcd", StrEnc::Raw)));
+    }
+}

@@ -1,0 +1,181 @@
+//! The keyspace: databases split into shards, each behind its own lock.
+//!
+//! A key's shard is its Redis Cluster hash slot (CRC16, honouring `{hash
+//! tags}`) modulo [`SHARDS`], so keys of one slot always share a shard and two
+//! worker threads rarely contend for the same lock. A command locks the
+//! shards of all its keys in ascending order (deadlock-free) before it runs,
+//! which makes multi-key commands such as MSET or RENAME atomic; commands
+//! whose keys are unknown up front lock every shard in order.
+
+pub mod db;
+pub mod dict;
+pub mod entry;
+pub mod expire;
+pub mod value;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use parking_lot::{Mutex, MutexGuard};
+
+pub use db::{Db, Lookup};
+pub use entry::{Entry, EntryMut, EntryRef, NewValue, ValueRef};
+pub use value::{StrEnc, Value, ValueType};
+
+/// Number of shards; a power of two no larger than the 16384 hash slots.
+pub const SHARDS: usize = 1024;
+
+static HASHER: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
+
+/// The per-process seeded hash used by every key table. Seeded randomly at
+/// start-up so that a client can't pick keys that all collide.
+pub fn hash_key(key: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    HASHER.get_or_init(|| foldhash::fast::FixedState::with_seed(random_seed())).hash_one(key)
+}
+
+/// A random seed from the kernel, falling back to the clock.
+pub fn random_seed() -> u64 {
+    let mut buf = [0u8; 8];
+    // SAFETY: getrandom writes at most buf.len() bytes into buf.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
+    if n == 8 {
+        u64::from_le_bytes(buf)
+    } else {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1)
+    }
+}
+
+static LRU_CLOCK: AtomicU32 = AtomicU32::new(0);
+
+/// Redis's 24-bit LRU clock in seconds, refreshed by the server cron.
+pub fn lru_clock() -> u32 {
+    LRU_CLOCK.load(Ordering::Relaxed)
+}
+
+/// Advances the LRU clock from the current time.
+pub fn update_lru_clock(now_ms: i64) {
+    LRU_CLOCK.store(((now_ms / 1000) as u32) & 0x00FF_FFFF, Ordering::Relaxed);
+}
+
+/// Seconds since the access recorded as `lru`, as OBJECT IDLETIME reports.
+pub fn idle_seconds(lru: u32) -> u64 {
+    let now = lru_clock();
+    if now >= lru {
+        (now - lru) as u64
+    } else {
+        (now as u64 + 0x0100_0000) - lru as u64
+    }
+}
+
+/// The databases' keys that fall into one shard.
+pub struct Shard {
+    /// One table per database (`databases` of them).
+    pub dbs: Box<[Db]>,
+}
+
+/// Padding so that neighbouring shard locks don't share a cache line.
+#[repr(align(64))]
+struct PaddedShard(Mutex<Shard>);
+
+/// All shards of all databases.
+pub struct Keyspace {
+    shards: Box<[PaddedShard]>,
+    num_dbs: usize,
+}
+
+/// A key's shard index.
+pub fn shard_of(key: &[u8]) -> usize {
+    crate::util::crc16::key_hash_slot(key) as usize & (SHARDS - 1)
+}
+
+impl Keyspace {
+    /// An empty keyspace with `num_dbs` databases.
+    pub fn new(num_dbs: usize) -> Keyspace {
+        let shards = (0..SHARDS)
+            .map(|_| PaddedShard(Mutex::new(Shard { dbs: (0..num_dbs).map(|_| Db::default()).collect() })))
+            .collect();
+        Keyspace { shards, num_dbs }
+    }
+
+    /// Number of databases.
+    pub fn num_dbs(&self) -> usize {
+        self.num_dbs
+    }
+
+    /// Locks `shards` (sorted, deduplicated) without waiting. `None` if any is
+    /// held by another thread: the caller parks the connection and retries,
+    /// so a worker never blocks its event loop on a contended lock.
+    pub fn try_lock(&self, shards: &[usize]) -> Option<Locked<'_>> {
+        let mut locked = Locked::default();
+        for &s in shards {
+            let g = self.shards[s].0.try_lock()?;
+            locked.push(s, g);
+        }
+        Some(locked)
+    }
+
+    /// Locks the given shards (sorted, deduplicated), waiting as needed.
+    pub fn lock(&self, shards: &[usize]) -> Locked<'_> {
+        let mut locked = Locked::default();
+        for &s in shards {
+            locked.push(s, self.shards[s].0.lock());
+        }
+        locked
+    }
+
+    /// Locks every shard in order, for commands over the whole keyspace.
+    pub fn lock_all(&self) -> Locked<'_> {
+        let mut locked = Locked { first: None, rest: Vec::with_capacity(SHARDS), all: true };
+        for (i, s) in self.shards.iter().enumerate() {
+            locked.push(i, s.0.lock());
+        }
+        locked
+    }
+
+    /// Runs `f` on one shard, for background work such as active expiry.
+    pub fn with_shard<R>(&self, idx: usize, f: impl FnOnce(&mut Shard) -> R) -> R {
+        f(&mut self.shards[idx].0.lock())
+    }
+}
+
+/// The shard locks a command holds while it runs.
+#[derive(Default)]
+pub struct Locked<'a> {
+    first: Option<(usize, MutexGuard<'a, Shard>)>,
+    rest: Vec<(usize, MutexGuard<'a, Shard>)>,
+    all: bool,
+}
+
+impl<'a> Locked<'a> {
+    fn push(&mut self, idx: usize, g: MutexGuard<'a, Shard>) {
+        if self.first.is_none() && !self.all {
+            self.first = Some((idx, g));
+        } else {
+            self.rest.push((idx, g));
+        }
+    }
+
+    /// True when every shard is held.
+    pub fn holds_all(&self) -> bool {
+        self.all
+    }
+
+    /// The locked shard with index `idx`.
+    pub fn shard(&mut self, idx: usize) -> Option<&mut Shard> {
+        if self.all {
+            return self.rest.get_mut(idx).map(|(_, g)| &mut **g);
+        }
+        if let Some((i, g)) = &mut self.first {
+            if *i == idx {
+                return Some(&mut **g);
+            }
+        }
+        self.rest.iter_mut().find(|(i, _)| *i == idx).map(|(_, g)| &mut **g)
+    }
+
+    /// Every locked shard, in ascending index order.
+    pub fn iter_mut<'s>(&'s mut self) -> impl Iterator<Item = (usize, &'s mut Shard)> + use<'s, 'a> {
+        self.first.iter_mut().chain(self.rest.iter_mut()).map(|(i, g)| (*i, &mut **g))
+    }
+}

@@ -1,0 +1,131 @@
+//! Keyspace commands: expiry, rename across shards, scan, databases.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use redis::{Commands, RedisResult};
+
+#[test]
+fn expire_ttl_persist() {
+    let srv = common::Server::start(&[]);
+    let mut c = srv.conn();
+    let _: () = c.set("k", "v").unwrap();
+    assert_eq!(c.ttl::<_, i64>("nokey").unwrap(), -2);
+    assert_eq!(c.ttl::<_, i64>("k").unwrap(), -1);
+    assert!(c.expire::<_, bool>("k", 100).unwrap());
+    assert_eq!(redis::cmd("EXPIRE").arg("k").arg(50).arg("GT").query::<i64>(&mut c).unwrap(), 0);
+    assert_eq!(redis::cmd("EXPIRE").arg("k").arg(50).arg("LT").query::<i64>(&mut c).unwrap(), 1);
+    assert_eq!(redis::cmd("EXPIRE").arg("k").arg(50).arg("NX").query::<i64>(&mut c).unwrap(), 0);
+    let e: RedisResult<i64> = redis::cmd("EXPIRE").arg("k").arg(50).arg("NX").arg("XX").query(&mut c);
+    assert!(e.unwrap_err().to_string().contains("NX and XX, GT or LT options at the same time are not compatible"));
+    let pt: i64 = c.pttl("k").unwrap();
+    assert!(pt > 49_000 && pt <= 50_000, "{pt}");
+    let at: i64 = redis::cmd("EXPIRETIME").arg("k").query(&mut c).unwrap();
+    assert!(at > 1_700_000_000);
+    assert!(c.persist::<_, bool>("k").unwrap());
+    assert_eq!(c.ttl::<_, i64>("k").unwrap(), -1);
+    // A past expiry deletes the key.
+    assert!(c.expire::<_, bool>("k", -1).unwrap());
+    assert_eq!(c.exists::<_, i64>("k").unwrap(), 0);
+}
+
+#[test]
+fn keys_expire_lazily_and_actively() {
+    let srv = common::Server::start(&[]);
+    let mut c = srv.conn();
+    for i in 0..200 {
+        let _: () = redis::cmd("SET").arg(format!("x{i}")).arg("v").arg("PX").arg(50).query(&mut c).unwrap();
+    }
+    let _: () = c.set("keep", "v").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    // Lazy: a read sees nothing.
+    assert_eq!(c.get::<_, Option<String>>("x0").unwrap(), None);
+    // Active: the cycle removes the rest without anyone touching them.
+    let mut size = 0;
+    for _ in 0..50 {
+        size = redis::cmd("DBSIZE").query::<i64>(&mut c).unwrap();
+        if size == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(size, 1);
+}
+
+#[test]
+fn rename_move_copy_swapdb() {
+    let srv = common::Server::start(&[]);
+    let mut c = srv.conn();
+    let _: () = redis::cmd("SET").arg("a").arg("1").arg("EX").arg(100).query(&mut c).unwrap();
+    let _: () = c.rename("a", "b").unwrap();
+    assert_eq!(c.get::<_, String>("b").unwrap(), "1");
+    assert!(c.ttl::<_, i64>("b").unwrap() > 90);
+    let e: RedisResult<()> = c.rename("nope", "x");
+    assert!(e.unwrap_err().to_string().contains("no such key"));
+    assert_eq!(c.rename_nx::<_, _, i64>("b", "b").unwrap(), 0);
+    let n: i64 = redis::cmd("COPY").arg("b").arg("c").query(&mut c).unwrap();
+    assert_eq!(n, 1);
+    let n: i64 = redis::cmd("MOVE").arg("c").arg(1).query(&mut c).unwrap();
+    assert_eq!(n, 1);
+    let _: () = redis::cmd("SELECT").arg(1).query(&mut c).unwrap();
+    assert_eq!(c.get::<_, String>("c").unwrap(), "1");
+    let _: () = redis::cmd("SWAPDB").arg(0).arg(1).query(&mut c).unwrap();
+    assert_eq!(c.get::<_, String>("b").unwrap(), "1");
+    let e: RedisResult<()> = redis::cmd("SELECT").arg(16).query(&mut c);
+    assert!(e.unwrap_err().to_string().contains("DB index is out of range"));
+}
+
+#[test]
+fn scan_returns_every_key() {
+    let srv = common::Server::start(&[]);
+    let mut c = srv.conn();
+    for i in 0..1000 {
+        let _: () = c.set(format!("key:{i}"), i).unwrap();
+    }
+    let mut seen = HashSet::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(100).query(&mut c).unwrap();
+        seen.extend(keys);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 1000);
+    let (_, keys): (u64, Vec<String>) = redis::cmd("SCAN").arg(0).arg("MATCH").arg("key:99*").arg("COUNT").arg(100000).query(&mut c).unwrap();
+    assert_eq!(keys.len(), 11);
+    let all: Vec<String> = c.keys("key:1??").unwrap();
+    assert_eq!(all.len(), 100);
+    let r: String = redis::cmd("RANDOMKEY").query(&mut c).unwrap();
+    assert!(r.starts_with("key:"));
+    let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
+    assert_eq!(redis::cmd("DBSIZE").query::<i64>(&mut c).unwrap(), 0);
+}
+
+#[test]
+fn save_and_restart_keeps_data() {
+    let srv = common::Server::start(&[]);
+    let port = srv.port;
+    let mut c = srv.conn();
+    let _: () = c.set("plain", "value").unwrap();
+    let _: () = c.set("num", 12345).unwrap();
+    let _: () = redis::cmd("SET").arg("ttl").arg("x").arg("EX").arg(1000).query(&mut c).unwrap();
+    let _: () = redis::cmd("SELECT").arg(3).query(&mut c).unwrap();
+    let _: () = c.set("indb3", "y".repeat(500)).unwrap();
+    let _: () = redis::cmd("SAVE").query(&mut c).unwrap();
+    let _: () = redis::cmd("DEBUG").arg("RELOAD").query(&mut c).unwrap();
+    assert_eq!(c.get::<_, String>("indb3").unwrap().len(), 500);
+    drop(c);
+    let dir = srv.stop();
+    let srv = common::Server::start_in(dir, port, &[]);
+    let mut c = srv.conn();
+    assert_eq!(c.get::<_, String>("plain").unwrap(), "value");
+    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("num").query(&mut c).unwrap();
+    assert_eq!(enc, "int");
+    assert!(c.ttl::<_, i64>("ttl").unwrap() > 990);
+    let _: () = redis::cmd("SELECT").arg(3).query(&mut c).unwrap();
+    assert_eq!(c.get::<_, String>("indb3").unwrap(), "y".repeat(500));
+}
