@@ -102,7 +102,7 @@ fn parse_set_opts(args: Args, from: usize, for_getex: bool, now_ms: i64, cmd: &'
             b"EX" | b"PX" | b"EXAT" | b"PXAT" if next && !unit_seen && !o.keepttl && !o.persist => {
                 unit_seen = true;
                 let v = args.int(i + 1)?;
-                let seconds = up[1] == b'X';
+                let seconds = up[0] == b'E';
                 if v <= 0 || (seconds && v > i64::MAX / 1000) {
                     return Err(CmdError::InvalidExpire(cmd));
                 }
