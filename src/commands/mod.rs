@@ -7,6 +7,7 @@
 //! one entry per command drives dispatch, arity errors, lock planning and
 //! `COMMAND`.
 
+pub mod bitmaps;
 pub mod connection;
 pub mod debug;
 pub mod dispatch;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod memory;
 pub mod meta;
 pub mod server_cmds;
 pub mod strings;

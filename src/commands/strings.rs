@@ -298,7 +298,7 @@ fn check_size(ctx: &Ctx, len: u64) -> CmdResult {
 
 /// Makes `key`'s string value growable in place and returns it with the
 /// key's entry, creating an empty one if missing. Caller checked the type.
-fn growable<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<&'e mut Vec<u8>, CmdError> {
+pub(crate) fn growable<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<&'e mut Vec<u8>, CmdError> {
     let needs_rebuild = match keys.write(key)? {
         None => true,
         Some(mut e) => e.boxed_mut().is_none(),
@@ -357,7 +357,15 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
     let mut b = itoa::Buffer::new();
     let s = b.format(new).as_bytes();
-    ctx.keys.insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+    let in_place = match ctx.keys.write(key)? {
+        Some(mut e) => e.overwrite_str(s, StrEnc::Int),
+        None => false,
+    };
+    if in_place {
+        ctx.keys.dirty += 1;
+    } else {
+        ctx.keys.insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+    }
     ctx.out.int(new);
     Ok(())
 }

@@ -50,9 +50,11 @@ pub struct CommandTable {
 fn bindings() -> impl Iterator<Item = &'static Binding> {
     [
         super::strings::COMMANDS,
+        super::bitmaps::COMMANDS,
         super::keys::COMMANDS,
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
+        super::memory::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -277,6 +277,11 @@ impl Worker {
                 Err(_) => close = true,
             }
         }
+        // Unauthenticated clients may not make the server buffer replies
+        // they don't read (Redis closes them past 1 KiB).
+        if !c.state.authenticated && c.pending_output() > 1024 && srv.hot.auth_required.load(Relaxed) {
+            close = true;
+        }
         c.shared.qbuf.store(c.filled, Relaxed);
         c.shared.omem.store(c.pending_output(), Relaxed);
         if c.state.close_after_reply && c.pending_output() == 0 {

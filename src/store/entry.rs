@@ -320,6 +320,18 @@ impl<'a> EntryRef<'a> {
         self.header().meta >> LRU_SHIFT
     }
 
+    /// Approximate bytes used by this key (MEMORY USAGE): the entry
+    /// allocation plus a boxed value's own storage.
+    pub fn mem_usage(&self) -> usize {
+        let mut n = self.alloc_size();
+        if let ValueRef::Str(s, _) = self.value() {
+            if self.is_boxed() {
+                n += std::mem::size_of::<Value>() + s.len();
+            }
+        }
+        n
+    }
+
     pub(crate) fn next(&self) -> *mut Header {
         self.header().next
     }
@@ -353,6 +365,35 @@ impl<'a> EntryMut<'a> {
             let h = &mut *self.ptr.as_ptr();
             h.meta = (h.meta & !ENC_MASK) | ((enc as u32) << ENC_SHIFT);
         }
+    }
+
+    /// Replaces a string value in place when that needs no reallocation
+    /// (a boxed string, or an inline one of the same length), as Redis's
+    /// INCR does on an unshared object. Returns false if the caller must
+    /// build a new entry instead.
+    pub fn overwrite_str(&mut self, new: &[u8], enc: StrEnc) -> bool {
+        if let Some(Value::Str(s)) = self.boxed_mut() {
+            s.clear();
+            s.extend_from_slice(new);
+            self.set_str_enc(enc);
+            return true;
+        }
+        let v = self.view();
+        if v.is_boxed() || v.value_type() != ValueType::String {
+            return false;
+        }
+        // SAFETY: an inline payload is a u32 length then that many bytes;
+        // we only overwrite when the new value has exactly that length.
+        unsafe {
+            let p = v.payload_ptr() as *mut u8;
+            let len = (p as *const u32).read_unaligned() as usize;
+            if len != new.len() {
+                return false;
+            }
+            ptr::copy_nonoverlapping(new.as_ptr(), p.add(4), len);
+        }
+        self.set_str_enc(enc);
+        true
     }
 
     /// Overwrites an existing expiry. The entry must already have one.
