@@ -58,7 +58,11 @@ pub fn set_level(l: Level) {
 
 /// Directs the log to a file (appending), or stdout for an empty path.
 pub fn set_file(path: &str) -> std::io::Result<()> {
-    let file = if path.is_empty() { None } else { Some(OpenOptions::new().create(true).append(true).open(path)?) };
+    let file = if path.is_empty() {
+        None
+    } else {
+        Some(OpenOptions::new().create(true).append(true).open(path)?)
+    };
     *TARGET.get_or_init(|| Mutex::new(None)).lock() = file;
     Ok(())
 }
@@ -73,7 +77,13 @@ pub fn log(l: Level, msg: &str) {
     if !enabled(l) {
         return;
     }
-    let line = format!("{}:M {} {} {}\n", std::process::id(), timestamp(), l.mark(), msg);
+    let line = format!(
+        "{}:M {} {} {}\n",
+        std::process::id(),
+        timestamp(),
+        l.mark(),
+        msg
+    );
     write_raw(&line);
 }
 
@@ -94,7 +104,10 @@ pub fn write_raw(text: &str) {
 }
 
 fn timestamp() -> String {
-    let mut tv = libc::timeval { tv_sec: 0, tv_usec: 0 };
+    let mut tv = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 0,
+    };
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: gettimeofday and localtime_r write only into the structs given.
     unsafe {
@@ -102,7 +115,9 @@ fn timestamp() -> String {
         let t = tv.tv_sec;
         libc::localtime_r(&t, &mut tm);
     }
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     format!(
         "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
         tm.tm_mday,

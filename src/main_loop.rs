@@ -68,7 +68,7 @@ pub fn run(args: Vec<String>) -> i32 {
         eprintln!("Can't open the log file: {e}");
         return 1;
     }
-    if let Some(l) = crate::log::Level::parse(&cfg.get_enum("loglevel")) {
+    if let Some(l) = crate::log::Level::parse(cfg.get_enum("loglevel")) {
         crate::log::set_level(l);
     }
     if cfg.daemonize() {
@@ -117,7 +117,9 @@ pub fn run(args: Vec<String>) -> i32 {
     }
 
     let threads = match cfg.threads() {
-        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         n => n,
     };
     let commands = CommandTable::build();
@@ -128,7 +130,9 @@ pub fn run(args: Vec<String>) -> i32 {
         keyspace: Keyspace::new(cfg.databases()),
         hot,
         commands,
-        worker_stats: (0..threads).map(|_| Arc::new(WorkerStats::new(ncmds))).collect(),
+        worker_stats: (0..threads)
+            .map(|_| Arc::new(WorkerStats::new(ncmds)))
+            .collect(),
         mailboxes: OnceLock::new(),
         clients: Default::default(),
         next_client_id: 1.into(),
@@ -146,7 +150,9 @@ pub fn run(args: Vec<String>) -> i32 {
         threads,
         port,
         config_file,
-        executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         config: RwLock::new(cfg),
     });
     srv.refresh_hot(&srv.config.read());
@@ -157,7 +163,10 @@ pub fn run(args: Vec<String>) -> i32 {
     crate::warning!("Server initialized");
     let load_start = Instant::now();
     match crate::persist::snapshot::load_at_startup(&srv) {
-        Ok(true) => crate::notice!("DB loaded from disk: {:.3} seconds", load_start.elapsed().as_secs_f64()),
+        Ok(true) => crate::notice!(
+            "DB loaded from disk: {:.3} seconds",
+            load_start.elapsed().as_secs_f64()
+        ),
         Ok(false) => {}
         Err(e) => {
             crate::warning!("Fatal error loading the DB: {e}. Exiting.");
@@ -177,7 +186,9 @@ pub fn run(args: Vec<String>) -> i32 {
             }
         };
         mailboxes.push(mb);
-        let spawned = std::thread::Builder::new().name(format!("ferrite-w{i}")).spawn(move || w.run());
+        let spawned = std::thread::Builder::new()
+            .name(format!("ferrite-w{i}"))
+            .spawn(move || w.run());
         match spawned {
             Ok(h) => handles.push(h),
             Err(e) => {
@@ -189,7 +200,10 @@ pub fn run(args: Vec<String>) -> i32 {
     let _ = srv.mailboxes.set(mailboxes);
     let acc_srv = srv.clone();
     let listeners = Listeners { tcp, unix };
-    if let Err(e) = std::thread::Builder::new().name("ferrite-accept".into()).spawn(move || run_acceptor(acc_srv, listeners)) {
+    if let Err(e) = std::thread::Builder::new()
+        .name("ferrite-accept".into())
+        .spawn(move || run_acceptor(acc_srv, listeners))
+    {
         crate::warning!("Failed spawning the acceptor: {e}");
         return 1;
     }
@@ -284,11 +298,18 @@ fn main_thread_loop(srv: &Arc<Server>) {
     let set = signal_set();
     let mut last_save_check = Instant::now();
     loop {
-        let ts = libc::timespec { tv_sec: 0, tv_nsec: 100_000_000 };
+        let ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 100_000_000,
+        };
         // SAFETY: valid set and timespec; a null info pointer is allowed.
         let sig = unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &ts) };
         if sig == libc::SIGTERM || sig == libc::SIGINT {
-            let name = if sig == libc::SIGTERM { "SIGTERM" } else { "SIGINT" };
+            let name = if sig == libc::SIGTERM {
+                "SIGTERM"
+            } else {
+                "SIGINT"
+            };
             crate::warning!("Received {name} scheduling shutdown...");
             shutdown_from_signal(srv);
         }

@@ -78,7 +78,10 @@ pub struct CommandStats {
 impl WorkerStats {
     /// Counters for a table of `ncommands` commands.
     pub fn new(ncommands: usize) -> WorkerStats {
-        WorkerStats { per_command: (0..ncommands).map(|_| CommandStats::default()).collect(), ..Default::default() }
+        WorkerStats {
+            per_command: (0..ncommands).map(|_| CommandStats::default()).collect(),
+            ..Default::default()
+        }
     }
 
     /// Counts one error reply by its code.
@@ -163,22 +166,33 @@ pub struct Server {
 impl Server {
     /// Unix time in milliseconds.
     pub fn now_ms() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
     }
 
     /// Unix time in microseconds.
     pub fn now_us() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
     }
 
     /// Copies the hot settings out of `cfg`.
     pub fn refresh_hot(&self, cfg: &Config) {
         let h = &self.hot;
-        h.proto_max_bulk_len.store(cfg.get_int("proto-max-bulk-len") as u64, Relaxed);
-        h.query_buffer_limit.store(cfg.get_int("client-query-buffer-limit") as u64, Relaxed);
-        h.auth_required.store(!cfg.get_str("requirepass").is_empty(), Relaxed);
-        h.timeout.store(cfg.get_int("timeout").max(0) as u64, Relaxed);
-        h.maxclients.store(cfg.get_int("maxclients").max(1) as u64, Relaxed);
+        h.proto_max_bulk_len
+            .store(cfg.get_int("proto-max-bulk-len") as u64, Relaxed);
+        h.query_buffer_limit
+            .store(cfg.get_int("client-query-buffer-limit") as u64, Relaxed);
+        h.auth_required
+            .store(!cfg.get_str("requirepass").is_empty(), Relaxed);
+        h.timeout
+            .store(cfg.get_int("timeout").max(0) as u64, Relaxed);
+        h.maxclients
+            .store(cfg.get_int("maxclients").max(1) as u64, Relaxed);
         h.hz.store(cfg.get_int("hz").clamp(1, 500) as u64, Relaxed);
     }
 

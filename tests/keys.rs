@@ -15,11 +15,43 @@ fn expire_ttl_persist() {
     assert_eq!(c.ttl::<_, i64>("nokey").unwrap(), -2);
     assert_eq!(c.ttl::<_, i64>("k").unwrap(), -1);
     assert!(c.expire::<_, bool>("k", 100).unwrap());
-    assert_eq!(redis::cmd("EXPIRE").arg("k").arg(50).arg("GT").query::<i64>(&mut c).unwrap(), 0);
-    assert_eq!(redis::cmd("EXPIRE").arg("k").arg(50).arg("LT").query::<i64>(&mut c).unwrap(), 1);
-    assert_eq!(redis::cmd("EXPIRE").arg("k").arg(50).arg("NX").query::<i64>(&mut c).unwrap(), 0);
-    let e: RedisResult<i64> = redis::cmd("EXPIRE").arg("k").arg(50).arg("NX").arg("XX").query(&mut c);
-    assert!(e.unwrap_err().to_string().contains("NX and XX, GT or LT options at the same time are not compatible"));
+    assert_eq!(
+        redis::cmd("EXPIRE")
+            .arg("k")
+            .arg(50)
+            .arg("GT")
+            .query::<i64>(&mut c)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        redis::cmd("EXPIRE")
+            .arg("k")
+            .arg(50)
+            .arg("LT")
+            .query::<i64>(&mut c)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        redis::cmd("EXPIRE")
+            .arg("k")
+            .arg(50)
+            .arg("NX")
+            .query::<i64>(&mut c)
+            .unwrap(),
+        0
+    );
+    let e: RedisResult<i64> = redis::cmd("EXPIRE")
+        .arg("k")
+        .arg(50)
+        .arg("NX")
+        .arg("XX")
+        .query(&mut c);
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("NX and XX, GT or LT options at the same time are not compatible"));
     let pt: i64 = c.pttl("k").unwrap();
     assert!(pt > 49_000 && pt <= 50_000, "{pt}");
     let at: i64 = redis::cmd("EXPIRETIME").arg("k").query(&mut c).unwrap();
@@ -36,7 +68,13 @@ fn keys_expire_lazily_and_actively() {
     let srv = common::Server::start(&[]);
     let mut c = srv.conn();
     for i in 0..200 {
-        let _: () = redis::cmd("SET").arg(format!("x{i}")).arg("v").arg("PX").arg(50).query(&mut c).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("x{i}"))
+            .arg("v")
+            .arg("PX")
+            .arg(50)
+            .query(&mut c)
+            .unwrap();
     }
     let _: () = c.set("keep", "v").unwrap();
     std::thread::sleep(Duration::from_millis(100));
@@ -58,7 +96,13 @@ fn keys_expire_lazily_and_actively() {
 fn rename_move_copy_swapdb() {
     let srv = common::Server::start(&[]);
     let mut c = srv.conn();
-    let _: () = redis::cmd("SET").arg("a").arg("1").arg("EX").arg(100).query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("a")
+        .arg("1")
+        .arg("EX")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
     let _: () = c.rename("a", "b").unwrap();
     assert_eq!(c.get::<_, String>("b").unwrap(), "1");
     assert!(c.ttl::<_, i64>("b").unwrap() > 90);
@@ -74,7 +118,10 @@ fn rename_move_copy_swapdb() {
     let _: () = redis::cmd("SWAPDB").arg(0).arg(1).query(&mut c).unwrap();
     assert_eq!(c.get::<_, String>("b").unwrap(), "1");
     let e: RedisResult<()> = redis::cmd("SELECT").arg(16).query(&mut c);
-    assert!(e.unwrap_err().to_string().contains("DB index is out of range"));
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("DB index is out of range"));
 }
 
 #[test]
@@ -87,7 +134,12 @@ fn scan_returns_every_key() {
     let mut seen = HashSet::new();
     let mut cursor: u64 = 0;
     loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(100).query(&mut c).unwrap();
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(100)
+            .query(&mut c)
+            .unwrap();
         seen.extend(keys);
         cursor = next;
         if cursor == 0 {
@@ -95,7 +147,14 @@ fn scan_returns_every_key() {
         }
     }
     assert_eq!(seen.len(), 1000);
-    let (_, keys): (u64, Vec<String>) = redis::cmd("SCAN").arg(0).arg("MATCH").arg("key:99*").arg("COUNT").arg(100000).query(&mut c).unwrap();
+    let (_, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+        .arg(0)
+        .arg("MATCH")
+        .arg("key:99*")
+        .arg("COUNT")
+        .arg(100000)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(keys.len(), 11);
     let all: Vec<String> = c.keys("key:1??").unwrap();
     assert_eq!(all.len(), 100);
@@ -112,7 +171,13 @@ fn save_and_restart_keeps_data() {
     let mut c = srv.conn();
     let _: () = c.set("plain", "value").unwrap();
     let _: () = c.set("num", 12345).unwrap();
-    let _: () = redis::cmd("SET").arg("ttl").arg("x").arg("EX").arg(1000).query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("ttl")
+        .arg("x")
+        .arg("EX")
+        .arg(1000)
+        .query(&mut c)
+        .unwrap();
     let _: () = redis::cmd("SELECT").arg(3).query(&mut c).unwrap();
     let _: () = c.set("indb3", "y".repeat(500)).unwrap();
     let _: () = redis::cmd("SAVE").query(&mut c).unwrap();
@@ -123,7 +188,11 @@ fn save_and_restart_keeps_data() {
     let srv = common::Server::start_in(dir, port, &[]);
     let mut c = srv.conn();
     assert_eq!(c.get::<_, String>("plain").unwrap(), "value");
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("num").query(&mut c).unwrap();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("num")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(enc, "int");
     assert!(c.ttl::<_, i64>("ttl").unwrap() > 990);
     let _: () = redis::cmd("SELECT").arg(3).query(&mut c).unwrap();

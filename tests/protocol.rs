@@ -10,7 +10,10 @@ fn inline_and_pipelining() {
     let srv = common::Server::start(&[]);
     let mut s = srv.raw();
     assert_eq!(roundtrip(&mut s, b"PING\r\n", 7), b"+PONG\r\n");
-    assert_eq!(roundtrip(&mut s, b"set k \"a b\"\r\nget k\r\n", 14), b"+OK\r\n$3\r\na b\r\n");
+    assert_eq!(
+        roundtrip(&mut s, b"set k \"a b\"\r\nget k\r\n", 14),
+        b"+OK\r\n$3\r\na b\r\n"
+    );
     // 10,000 pipelined commands in one write.
     let mut batch = Vec::new();
     for _ in 0..10_000 {
@@ -25,25 +28,51 @@ fn inline_and_pipelining() {
 fn protocol_errors_close_the_connection() {
     let srv = common::Server::start(&[]);
     let cases: &[(&[u8], &[u8])] = &[
-        (b"*3000000000\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
-        (b"*1\r\n$-10\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
-        (b"*1\r\n$99999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
-        (b"*1\r\nfoo\r\n", b"-ERR Protocol error: expected '$', got 'f'\r\n"),
-        (b"set \"unbalanced\r\n", b"-ERR Protocol error: unbalanced quotes in request\r\n"),
+        (
+            b"*3000000000\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        ),
+        (
+            b"*1\r\n$-10\r\n",
+            b"-ERR Protocol error: invalid bulk length\r\n",
+        ),
+        (
+            b"*1\r\n$99999999999\r\n",
+            b"-ERR Protocol error: invalid bulk length\r\n",
+        ),
+        (
+            b"*1\r\nfoo\r\n",
+            b"-ERR Protocol error: expected '$', got 'f'\r\n",
+        ),
+        (
+            b"set \"unbalanced\r\n",
+            b"-ERR Protocol error: unbalanced quotes in request\r\n",
+        ),
     ];
     for (input, reply) in cases {
         let mut s = srv.raw();
         s.write_all(input).unwrap();
-        assert_eq!(read_to_close(&mut s), *reply, "{}", String::from_utf8_lossy(input));
+        assert_eq!(
+            read_to_close(&mut s),
+            *reply,
+            "{}",
+            String::from_utf8_lossy(input)
+        );
     }
     // A 1 MB inline line without newline.
     let mut s = srv.raw();
     let _ = s.write_all(&vec![b'a'; 1 << 20]);
     let out = read_to_close(&mut s);
-    assert!(out.starts_with(b"-ERR Protocol error: too big inline request"), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        out.starts_with(b"-ERR Protocol error: too big inline request"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
     // Binary junk never crashes the server.
     let mut s = srv.raw();
-    let junk: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let _ = s.write_all(&junk);
     let _ = read_to_close(&mut s);
     let mut c = srv.conn();
@@ -60,13 +89,22 @@ fn big_argument_and_unterminated_frames() {
     req.extend_from_slice(&big);
     req.extend_from_slice(b"\r\n");
     assert_eq!(roundtrip(&mut s, &req, 5), b"+OK\r\n");
-    assert_eq!(roundtrip(&mut s, b"*2\r\n$6\r\nSTRLEN\r\n$3\r\nbig\r\n", 11), b":20971520\r\n");
+    assert_eq!(
+        roundtrip(&mut s, b"*2\r\n$6\r\nSTRLEN\r\n$3\r\nbig\r\n", 11),
+        b":20971520\r\n"
+    );
     // An unterminated frame followed by a disconnect leaves the server fine.
     let mut t = srv.raw();
     t.write_all(b"*2\r\n$3\r\nGET\r\n$100\r\nabc").unwrap();
     drop(t);
     let mut c = srv.conn();
-    assert_eq!(redis::cmd("STRLEN").arg("big").query::<i64>(&mut c).unwrap(), 20 << 20);
+    assert_eq!(
+        redis::cmd("STRLEN")
+            .arg("big")
+            .query::<i64>(&mut c)
+            .unwrap(),
+        20 << 20
+    );
 }
 
 #[test]
@@ -80,7 +118,10 @@ fn unknown_command_and_arity_errors() {
     let want = b"-ERR wrong number of arguments for 'get' command\r\n";
     assert_eq!(roundtrip(&mut s, b"GET\r\n", want.len()), want.to_vec());
     let want = b"-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n";
-    assert_eq!(roundtrip(&mut s, b"CONFIG foo\r\n", want.len()), want.to_vec());
+    assert_eq!(
+        roundtrip(&mut s, b"CONFIG foo\r\n", want.len()),
+        want.to_vec()
+    );
 }
 
 #[test]
@@ -88,7 +129,11 @@ fn resp3_hello() {
     let srv = common::Server::start(&[]);
     let mut s = srv.raw();
     let out = roundtrip(&mut s, b"HELLO 3\r\n", 1);
-    assert!(out.starts_with(b"%7\r\n"), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        out.starts_with(b"%7\r\n"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
     std::thread::sleep(std::time::Duration::from_millis(50));
     let mut s2 = srv.raw();
     let _ = roundtrip(&mut s2, b"HELLO 3\r\n", 100);
@@ -103,11 +148,17 @@ fn auth_and_maxclients() {
     let want = b"-NOAUTH Authentication required.\r\n";
     assert_eq!(roundtrip(&mut s, b"GET x\r\n", want.len()), want.to_vec());
     let want = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
-    assert_eq!(roundtrip(&mut s, b"AUTH nope\r\n", want.len()), want.to_vec());
+    assert_eq!(
+        roundtrip(&mut s, b"AUTH nope\r\n", want.len()),
+        want.to_vec()
+    );
     assert_eq!(roundtrip(&mut s, b"AUTH secret\r\n", 5), b"+OK\r\n");
     let _a = srv.raw();
     let _b = srv.raw();
     std::thread::sleep(std::time::Duration::from_millis(100));
     let mut d = srv.raw();
-    assert_eq!(read_to_close(&mut d), b"-ERR max number of clients reached\r\n");
+    assert_eq!(
+        read_to_close(&mut d),
+        b"-ERR max number of clients reached\r\n"
+    );
 }

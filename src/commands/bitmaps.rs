@@ -41,7 +41,11 @@ fn parse_offset(ctx: &Ctx, arg: &[u8], hash_mult: Option<u64>) -> Result<u64, Cm
 }
 
 /// The key's bytes for in-place bit changes, grown to at least `len`.
-fn bits_mut<'e>(keys: &'e mut Keys<'_>, key: &[u8], len: usize) -> Result<&'e mut Vec<u8>, CmdError> {
+fn bits_mut<'e>(
+    keys: &'e mut Keys<'_>,
+    key: &[u8],
+    len: usize,
+) -> Result<&'e mut Vec<u8>, CmdError> {
     keys.dirty += 1;
     let v = growable(keys, key)?;
     if v.len() < len {
@@ -124,10 +128,13 @@ fn count_bits(v: &[u8], from: u64, to: u64) -> u64 {
     let mut n = 0u64;
     let mut b = from;
     while b <= to {
-        if b % 8 == 0 && b + 7 <= to {
+        if b.is_multiple_of(8) && b + 7 <= to {
             let first = (b / 8) as usize;
             let last = ((to + 1) / 8) as usize;
-            n += v[first..last].iter().map(|x| x.count_ones() as u64).sum::<u64>();
+            n += v[first..last]
+                .iter()
+                .map(|x| x.count_ones() as u64)
+                .sum::<u64>();
             b = last as u64 * 8;
             continue;
         }
@@ -162,7 +169,7 @@ fn find_bit(v: &[u8], from: u64, to: u64, want: bool) -> Option<u64> {
     let skip = if want { 0x00 } else { 0xFF };
     let mut b = from;
     while b <= to {
-        if b % 8 == 0 && b + 7 <= to && v[(b / 8) as usize] == skip {
+        if b.is_multiple_of(8) && b + 7 <= to && v[(b / 8) as usize] == skip {
             b += 8;
             continue;
         }
@@ -183,8 +190,16 @@ fn bitpos(ctx: &mut Ctx, args: Args) -> CmdResult {
     if args.len() > 6 {
         return Err(CmdError::Syntax);
     }
-    let start = if args.len() >= 4 { Some(args.int(3)?) } else { None };
-    let end = if args.len() >= 5 { Some(args.int(4)?) } else { None };
+    let start = if args.len() >= 4 {
+        Some(args.int(3)?)
+    } else {
+        None
+    };
+    let end = if args.len() >= 5 {
+        Some(args.int(4)?)
+    } else {
+        None
+    };
     let isbit = parse_unit(args, 5)?;
     let Some(v) = read_string(&mut ctx.keys, args.get(1))? else {
         ctx.out.int(if want { -1 } else { 0 });
@@ -214,11 +229,17 @@ fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     if op == b"NOT" && args.len() != 4 {
-        return Err(CmdError::err("BITOP NOT must be called with a single source key."));
+        return Err(CmdError::err(
+            "BITOP NOT must be called with a single source key.",
+        ));
     }
     let mut srcs: Vec<Vec<u8>> = Vec::new();
     for k in args.from(3) {
-        srcs.push(read_string(&mut ctx.keys, k)?.map(|v| v.to_vec()).unwrap_or_default());
+        srcs.push(
+            read_string(&mut ctx.keys, k)?
+                .map(|v| v.to_vec())
+                .unwrap_or_default(),
+        );
     }
     let maxlen = srcs.iter().map(|s| s.len()).max().unwrap_or(0);
     let mut out = vec![0u8; maxlen];
@@ -235,7 +256,8 @@ fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult {
     if out.is_empty() {
         ctx.keys.remove(dest)?;
     } else {
-        ctx.keys.insert(Entry::new(dest, NewValue::Str(&out, StrEnc::Raw), None))?;
+        ctx.keys
+            .insert(Entry::new(dest, NewValue::Str(&out, StrEnc::Raw), None))?;
     }
     ctx.out.int(out.len() as i64);
     Ok(())
@@ -249,7 +271,9 @@ struct FieldType {
 }
 
 fn parse_type(arg: &[u8]) -> Result<FieldType, CmdError> {
-    let bad = || CmdError::err("Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
+    let bad = || {
+        CmdError::err("Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
+    };
     let signed = match arg.first() {
         Some(b'i') | Some(b'I') => true,
         Some(b'u') | Some(b'U') => false,
@@ -259,14 +283,19 @@ fn parse_type(arg: &[u8]) -> Result<FieldType, CmdError> {
     if bits < 1 || (signed && bits > 64) || (!signed && bits > 63) {
         return Err(bad());
     }
-    Ok(FieldType { signed, bits: bits as u32 })
+    Ok(FieldType {
+        signed,
+        bits: bits as u32,
+    })
 }
 
 fn get_field(v: &[u8], off: u64, t: FieldType) -> i64 {
     let mut u: u64 = 0;
     for i in 0..t.bits as u64 {
         let b = off + i;
-        let bit = v.get((b / 8) as usize).is_some_and(|x| x & (0x80 >> (b % 8)) != 0);
+        let bit = v
+            .get((b / 8) as usize)
+            .is_some_and(|x| x & (0x80 >> (b % 8)) != 0);
         u = (u << 1) | bit as u64;
     }
     if t.signed && t.bits < 64 && u & (1 << (t.bits - 1)) != 0 {
@@ -344,17 +373,25 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
             }
             b"SET" | b"INCRBY" if remaining >= 3 => {
                 if readonly {
-                    return Err(CmdError::err("BITFIELD_RO only supports the GET subcommand"));
+                    return Err(CmdError::err(
+                        "BITFIELD_RO only supports the GET subcommand",
+                    ));
                 }
                 let t = parse_type(args.get(i + 1))?;
                 let off = parse_offset(ctx, args.get(i + 2), Some(t.bits as u64))?;
                 let v = args.int(i + 3)?;
-                ops.push(if sub == b"SET" { FieldOp::Set(t, off, v, ov) } else { FieldOp::Incr(t, off, v, ov) });
+                ops.push(if sub == b"SET" {
+                    FieldOp::Set(t, off, v, ov)
+                } else {
+                    FieldOp::Incr(t, off, v, ov)
+                });
                 i += 4;
             }
             b"OVERFLOW" if remaining >= 1 => {
                 if readonly {
-                    return Err(CmdError::err("BITFIELD_RO only supports the GET subcommand"));
+                    return Err(CmdError::err(
+                        "BITFIELD_RO only supports the GET subcommand",
+                    ));
                 }
                 ov = match args.get(i + 1).to_ascii_uppercase().as_slice() {
                     b"WRAP" => Overflow::Wrap,
@@ -384,7 +421,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         .iter()
         .map(|o| match o {
             FieldOp::Get(..) => 0,
-            FieldOp::Set(t, off, ..) | FieldOp::Incr(t, off, ..) => ((off + t.bits as u64 - 1) / 8 + 1) as usize,
+            FieldOp::Set(t, off, ..) | FieldOp::Incr(t, off, ..) => {
+                ((off + t.bits as u64 - 1) / 8 + 1) as usize
+            }
         })
         .max()
         .unwrap_or(0);

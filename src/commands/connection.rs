@@ -35,7 +35,11 @@ fn ping(ctx: &mut Ctx, args: Args) -> CmdResult {
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(args.get(1)),
-        _ => return Err(CmdError::raw("ERR wrong number of arguments for 'ping' command")),
+        _ => {
+            return Err(CmdError::raw(
+                "ERR wrong number of arguments for 'ping' command",
+            ))
+        }
     }
     Ok(())
 }
@@ -48,15 +52,18 @@ fn echo(ctx: &mut Ctx, args: Args) -> CmdResult {
 /// Checks a password for the default user (ACL users come later).
 fn check_password(srv: &Server, user: &[u8], pass: &[u8]) -> bool {
     let cfg = srv.config.read();
-    let required = cfg.get_str("requirepass");
-    user == b"default" && (required.is_empty() || required.as_bytes() == pass)
+    user == b"default" && cfg.requirepass().is_none_or(|required| required == pass)
 }
 
 fn auth(ctx: &mut Ctx, args: Args) -> CmdResult {
     if args.len() > 3 {
         return Err(CmdError::Syntax);
     }
-    let (user, pass) = if args.len() == 2 { (&b"default"[..], args.get(1)) } else { (args.get(1), args.get(2)) };
+    let (user, pass) = if args.len() == 2 {
+        (&b"default"[..], args.get(1))
+    } else {
+        (args.get(1), args.get(2))
+    };
     if args.len() == 2 && !ctx.srv.hot.auth_required.load(Relaxed) {
         return Err(CmdError::err(
             "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
@@ -95,7 +102,10 @@ fn hello(ctx: &mut Ctx, args: Args) -> CmdResult {
             setname = Some(args.get(i + 1));
             i += 2;
         } else {
-            return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", args.text(i))));
+            return Err(CmdError::err(format!(
+                "Syntax error in HELLO option '{}'",
+                args.text(i)
+            )));
         }
     }
     if let Some((user, pass)) = auth {
@@ -136,7 +146,8 @@ fn hello(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let n = crate::util::num::parse_i64(args.get(1)).ok_or_else(|| CmdError::err("value is not an integer or out of range"))?;
+    let n = crate::util::num::parse_i64(args.get(1))
+        .ok_or_else(|| CmdError::err("value is not an integer or out of range"))?;
     if n < 0 || n as usize >= ctx.srv.keyspace.num_dbs() {
         return Err(CmdError::DbIndexOutOfRange);
     }
@@ -180,14 +191,20 @@ fn client_id(ctx: &mut Ctx, _args: Args) -> CmdResult {
 
 fn validate_name(name: &[u8]) -> CmdResult {
     if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        return Err(CmdError::err("Client names cannot contain spaces, newlines or special characters."));
+        return Err(CmdError::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ));
     }
     Ok(())
 }
 
 fn set_name(ctx: &Ctx, name: &[u8]) {
     if let Some(sh) = shared_of(ctx) {
-        *sh.name.lock() = if name.is_empty() { None } else { Some(name.to_vec()) };
+        *sh.name.lock() = if name.is_empty() {
+            None
+        } else {
+            Some(name.to_vec())
+        };
     }
 }
 
@@ -211,7 +228,12 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
     let name = c.name.lock().clone().unwrap_or_default();
     let cmd = match c.last_cmd.load(Relaxed) {
         0 => "NULL".to_string(),
-        id => srv.commands.list.get(id as usize - 1).map(|c| c.fullname.clone()).unwrap_or_default(),
+        id => srv
+            .commands
+            .list
+            .get(id as usize - 1)
+            .map(|c| c.fullname.clone())
+            .unwrap_or_default(),
     };
     let qbuf = c.qbuf.load(Relaxed);
     let omem = c.omem.load(Relaxed);
@@ -241,8 +263,14 @@ fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult {
     while i < args.len() {
         if args.is(i, "TYPE") && i + 1 < args.len() {
             let t = args.get(i + 1).to_ascii_lowercase();
-            if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
-                return Err(CmdError::err(format!("Unknown client type '{}'", args.text(i + 1))));
+            if !matches!(
+                t.as_slice(),
+                b"normal" | b"master" | b"replica" | b"slave" | b"pubsub"
+            ) {
+                return Err(CmdError::err(format!(
+                    "Unknown client type '{}'",
+                    args.text(i + 1)
+                )));
             }
             if t != b"normal" {
                 ids = Some(Vec::new());
@@ -329,13 +357,22 @@ fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
             laddr = Some(v);
         } else if args.is(i, "TYPE") {
             let t = v.to_ascii_lowercase();
-            if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
-                return Err(CmdError::err(format!("Unknown client type '{}'", args.text(i + 1))));
+            if !matches!(
+                t.as_slice(),
+                b"normal" | b"master" | b"replica" | b"slave" | b"pubsub"
+            ) {
+                return Err(CmdError::err(format!(
+                    "Unknown client type '{}'",
+                    args.text(i + 1)
+                )));
             }
             type_normal = Some(t == b"normal");
         } else if args.is(i, "USER") {
             if v != b"default" {
-                return Err(CmdError::err(format!("No such user '{}'", args.text(i + 1))));
+                return Err(CmdError::err(format!(
+                    "No such user '{}'",
+                    args.text(i + 1)
+                )));
             }
         } else if args.is(i, "SKIPME") {
             skipme = match v.to_ascii_lowercase().as_slice() {

@@ -40,7 +40,10 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
             Ok(())
         }
         (b"sleep", 3) => {
-            let secs: f64 = std::str::from_utf8(args.get(2)).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+            let secs: f64 = std::str::from_utf8(args.get(2))
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0.0);
             if secs > 0.0 && secs.is_finite() {
                 std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
             }
@@ -48,7 +51,10 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
             Ok(())
         }
         (b"set-active-expire", 3) => {
-            ctx.srv.hot.active_expire.store(args.get(2) != b"0", Relaxed);
+            ctx.srv
+                .hot
+                .active_expire
+                .store(args.get(2) != b"0", Relaxed);
             ctx.out.ok();
             Ok(())
         }
@@ -119,6 +125,7 @@ fn protocol(ctx: &mut Ctx, args: Args) -> CmdResult {
     match args.get(2).to_ascii_lowercase().as_slice() {
         b"string" => out.bulk(b"Hello World"),
         b"integer" => out.int(12345),
+        #[allow(clippy::approx_constant)] // Redis replies exactly 3.141
         b"double" => out.double(3.141),
         b"bignum" => {
             let n = b"1234567999999999999999999999999999999";
@@ -216,7 +223,9 @@ fn digest_all(ctx: &mut Ctx) -> String {
     let mut acc = [0u8; 20];
     let locked = ctx.keys.locked();
     for idx in 0..SHARDS {
-        let Some(sh) = locked.shard(idx) else { continue };
+        let Some(sh) = locked.shard(idx) else {
+            continue;
+        };
         for (dbi, db) in sh.dbs.iter().enumerate() {
             db.dict().for_each(|e| {
                 let mut one = [0u8; 20];
@@ -239,17 +248,23 @@ fn reload(ctx: &mut Ctx, args: Args) -> CmdResult {
             b"NOSAVE" => save = false,
             b"NOFLUSH" => flush = false,
             b"MERGE" => flush = false,
-            _ => return Err(CmdError::err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")),
+            _ => {
+                return Err(CmdError::err(
+                    "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                ))
+            }
         }
     }
     let srv = ctx.srv;
     if save {
-        crate::persist::snapshot::save_locked(srv, ctx.keys.locked()).map_err(|e| CmdError::err(format!("Error trying to save the DB: {e}")))?;
+        crate::persist::snapshot::save_locked(srv, ctx.keys.locked())
+            .map_err(|e| CmdError::err(format!("Error trying to save the DB: {e}")))?;
     }
     if flush {
         super::keys::flush(&mut ctx.keys, None, false);
     }
-    crate::persist::snapshot::load_locked(srv, ctx.keys.locked()).map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
+    crate::persist::snapshot::load_locked(srv, ctx.keys.locked())
+        .map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
     crate::notice!("DB reloaded by DEBUG RELOAD");
     ctx.out.ok();
     Ok(())

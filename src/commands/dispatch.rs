@@ -36,7 +36,10 @@ pub fn execute_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> Batch
         if c.state.close_after_reply {
             return BatchOutcome::Done;
         }
-        let limits = c.limits(srv.hot.proto_max_bulk_len.load(Relaxed) as usize, srv.hot.auth_required.load(Relaxed));
+        let limits = c.limits(
+            srv.hot.proto_max_bulk_len.load(Relaxed) as usize,
+            srv.hot.auth_required.load(Relaxed),
+        );
         let parsed = match c.parser.parse(&c.qbuf[..c.filled], limits) {
             Ok(None) => return BatchOutcome::Done,
             Ok(Some(p)) => p,
@@ -169,7 +172,10 @@ fn check_and_run(
     let meta: &CommandMeta = cmd.meta;
     let argc = args.len() as i32;
     if (meta.arity > 0 && meta.arity != argc) || argc < -meta.arity {
-        let msg = format!("ERR wrong number of arguments for '{}' command", cmd.fullname);
+        let msg = format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.fullname
+        );
         reject(stats, out, Some(cmd), CmdError::raw(msg));
         return Ok(());
     }
@@ -180,13 +186,23 @@ fn check_and_run(
     }
     if !state.authenticated && meta.flags & flags::NO_AUTH == 0 {
         if srv.hot.auth_required.load(Relaxed) {
-            reject(stats, out, Some(cmd), CmdError::raw("NOAUTH Authentication required."));
+            reject(
+                stats,
+                out,
+                Some(cmd),
+                CmdError::raw("NOAUTH Authentication required."),
+            );
             return Ok(());
         }
         state.authenticated = true;
     }
     let Some(handler) = cmd.handler else {
-        reject(stats, out, Some(cmd), CmdError::err(format!("command '{}' is not implemented yet", cmd.fullname)));
+        reject(
+            stats,
+            out,
+            Some(cmd),
+            CmdError::err(format!("command '{}' is not implemented yet", cmd.fullname)),
+        );
         return Ok(());
     };
 
@@ -212,7 +228,11 @@ fn check_and_run(
             if !complete {
                 spill = (0..crate::store::SHARDS).collect();
             }
-            let list: &mut [usize] = if spill.is_empty() { &mut shards[..n] } else { &mut spill };
+            let list: &mut [usize] = if spill.is_empty() {
+                &mut shards[..n]
+            } else {
+                &mut spill
+            };
             list.sort_unstable();
             let mut m = 0;
             for i in 0..list.len() {
@@ -230,7 +250,13 @@ fn check_and_run(
 
     let start = Instant::now();
     let now_ms = Server::now_ms();
-    let mut ctx = Ctx { srv, client: &mut *state, out: &mut *out, keys: Keys::new(locked, 0, now_ms), stats };
+    let mut ctx = Ctx {
+        srv,
+        client: &mut *state,
+        out: &mut *out,
+        keys: Keys::new(locked, 0, now_ms),
+        stats,
+    };
     ctx.keys.db = ctx.client.db;
     let result = handler(&mut ctx, args);
     let keys = ctx.keys;

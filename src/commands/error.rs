@@ -48,14 +48,18 @@ impl CmdError {
     /// The message as sent after the `-`.
     pub fn message(&self) -> Cow<'_, str> {
         match self {
-            CmdError::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value".into(),
+            CmdError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
+            }
             CmdError::NotInteger => "ERR value is not an integer or out of range".into(),
             CmdError::NotFloat => "ERR value is not a valid float".into(),
             CmdError::Syntax => "ERR syntax error".into(),
             CmdError::Overflow => "ERR increment or decrement would overflow".into(),
             CmdError::NoSuchKey => "ERR no such key".into(),
             CmdError::DbIndexOutOfRange => "ERR DB index is out of range".into(),
-            CmdError::InvalidExpire(cmd) => format!("ERR invalid expire time in '{cmd}' command").into(),
+            CmdError::InvalidExpire(cmd) => {
+                format!("ERR invalid expire time in '{cmd}' command").into()
+            }
             CmdError::Msg(m) => Cow::Borrowed(m),
         }
     }

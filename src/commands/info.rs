@@ -8,8 +8,19 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::{Args, CmdResult, Ctx};
 use crate::server::Server;
 
-const DEFAULT: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+const DEFAULT: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
 const ALL_EXTRA: &[&str] = &["commandstats", "latencystats"];
 
 /// INFO [section ...].
@@ -37,7 +48,21 @@ pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn render(srv: &Server, wanted: &[String]) -> String {
-    let order = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace", "commandstats", "latencystats"];
+    let order = [
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "modules",
+        "errorstats",
+        "cluster",
+        "keyspace",
+        "commandstats",
+        "latencystats",
+    ];
     let mut out = String::new();
     for sec in order {
         if !wanted.iter().any(|w| w == sec) {
@@ -68,7 +93,9 @@ fn render(srv: &Server, wanted: &[String]) -> String {
             "cpu" => "CPU".to_string(),
             s => {
                 let mut c = s.chars();
-                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
             }
         };
         let _ = write!(out, "# {title}\r\n{body}");
@@ -109,7 +136,11 @@ fn os_name() -> String {
         if libc::uname(&mut u) != 0 {
             return "Linux".into();
         }
-        let f = |a: &[libc::c_char]| std::ffi::CStr::from_ptr(a.as_ptr()).to_string_lossy().into_owned();
+        let f = |a: &[libc::c_char]| {
+            std::ffi::CStr::from_ptr(a.as_ptr())
+                .to_string_lossy()
+                .into_owned()
+        };
         format!("{} {} {}", f(&u.sysname), f(&u.release), f(&u.machine))
     }
 }
@@ -134,7 +165,11 @@ pub fn jemalloc_stats() -> (u64, u64) {
 /// Resident set size of the process from /proc.
 pub fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -154,7 +189,11 @@ fn human(b: u64) -> String {
 fn memory() -> String {
     let (used, resident) = jemalloc_stats();
     let rss = rss_bytes();
-    let ratio = if used > 0 { rss as f64 / used as f64 } else { 0.0 };
+    let ratio = if used > 0 {
+        rss as f64 / used as f64
+    } else {
+        0.0
+    };
     format!(
         "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:100.00%\r\nused_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{used}\r\nused_memory_dataset_perc:100.00%\r\nallocator_allocated:{used}\r\nallocator_active:{resident}\r\nallocator_resident:{resident}\r\ntotal_system_memory:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{ratio:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:jemalloc-5.3.0\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
         human(used),
@@ -167,7 +206,12 @@ fn memory() -> String {
 
 fn total_memory() -> u64 {
     // SAFETY: sysconf has no preconditions.
-    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
     (pages.max(0) as u64) * (size.max(0) as u64)
 }
 
@@ -182,8 +226,14 @@ fn persistence(srv: &Server) -> String {
 }
 
 fn stats(srv: &Server) -> String {
-    let sum = |f: fn(&crate::server::WorkerStats) -> &std::sync::atomic::AtomicU64| srv.sum_stat(|s| f(s).load(Relaxed));
-    let errors: u64 = srv.worker_stats.iter().map(|w| w.errors.lock().values().sum::<u64>()).sum();
+    let sum = |f: fn(&crate::server::WorkerStats) -> &std::sync::atomic::AtomicU64| {
+        srv.sum_stat(|s| f(s).load(Relaxed))
+    };
+    let errors: u64 = srv
+        .worker_stats
+        .iter()
+        .map(|w| w.errors.lock().values().sum::<u64>())
+        .sum();
     format!(
         "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:0\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
         srv.total_connections.load(Relaxed),
@@ -229,7 +279,9 @@ fn errorstats(srv: &Server) -> String {
             *all.entry(k.clone()).or_insert(0) += v;
         }
     }
-    all.iter().map(|(k, v)| format!("errorstat_{k}:count={v}\r\n")).collect()
+    all.iter()
+        .map(|(k, v)| format!("errorstat_{k}:count={v}\r\n"))
+        .collect()
 }
 
 fn keyspace(srv: &Server) -> String {
@@ -247,7 +299,11 @@ fn keyspace(srv: &Server) -> String {
     let mut out = String::new();
     for i in 0..n {
         if keys[i] > 0 {
-            let _ = write!(out, "db{i}:keys={},expires={},avg_ttl=0\r\n", keys[i], expires[i]);
+            let _ = write!(
+                out,
+                "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                keys[i], expires[i]
+            );
         }
     }
     out
@@ -263,7 +319,11 @@ fn commandstats(srv: &Server) -> String {
             continue;
         }
         let usec = srv.sum_stat(|s| s.per_command[c.id].usec.load(Relaxed));
-        let per = if calls > 0 { usec as f64 / calls as f64 } else { 0.0 };
+        let per = if calls > 0 {
+            usec as f64 / calls as f64
+        } else {
+            0.0
+        };
         let _ = write!(
             out,
             "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}\r\n",

@@ -10,8 +10,12 @@ use crate::resp::ReplyBuf;
 use crate::server::Server;
 
 fn implemented_subs<'a>(srv: &'a Server, c: &'a Command) -> Vec<&'a Command> {
-    let mut subs: Vec<&Command> =
-        c.subcommands.values().map(|&i| &srv.commands.list[i]).filter(|s| s.handler.is_some()).collect();
+    let mut subs: Vec<&Command> = c
+        .subcommands
+        .values()
+        .map(|&i| &srv.commands.list[i])
+        .filter(|s| s.handler.is_some())
+        .collect();
     subs.sort_by(|a, b| a.fullname.cmp(&b.fullname));
     subs
 }
@@ -54,7 +58,11 @@ fn key_spec(out: &mut ReplyBuf, ks: &KeySpec) {
     out.bulk(ks.find_keys.type_name().as_bytes());
     out.bulk(b"spec");
     match ks.find_keys {
-        FindKeys::Range { lastkey, step, limit } => {
+        FindKeys::Range {
+            lastkey,
+            step,
+            limit,
+        } => {
             out.map(3);
             out.bulk(b"lastkey");
             out.int(lastkey as i64);
@@ -63,7 +71,11 @@ fn key_spec(out: &mut ReplyBuf, ks: &KeySpec) {
             out.bulk(b"limit");
             out.int(limit as i64);
         }
-        FindKeys::Keynum { keynumidx, firstkey, step } => {
+        FindKeys::Keynum {
+            keynumidx,
+            firstkey,
+            step,
+        } => {
             out.map(3);
             out.bulk(b"keynumidx");
             out.int(keynumidx as i64);
@@ -131,7 +143,12 @@ fn arg_list(out: &mut ReplyBuf, args: &[Arg]) {
             out.bulk(b"key_spec_index");
             out.int(i as i64);
         }
-        for (name, v) in [("token", a.token), ("summary", a.summary), ("since", a.since), ("deprecated_since", a.deprecated_since)] {
+        for (name, v) in [
+            ("token", a.token),
+            ("summary", a.summary),
+            ("since", a.since),
+            ("deprecated_since", a.deprecated_since),
+        ] {
             if let Some(v) = v {
                 out.bulk(name.as_bytes());
                 out.bulk(v.as_bytes());
@@ -288,7 +305,9 @@ pub fn list(ctx: &mut Ctx, args: Args) -> CmdResult {
             if args.is(3, "MODULE") {
                 Filter::Module
             } else if args.is(3, "ACLCAT") {
-                Filter::AclCat(meta::acl::from_name(&args.text(4).to_ascii_lowercase()).unwrap_or(0))
+                Filter::AclCat(
+                    meta::acl::from_name(&args.text(4).to_ascii_lowercase()).unwrap_or(0),
+                )
             } else if args.is(3, "PATTERN") {
                 Filter::Pattern(args.get(4))
             } else {
@@ -343,7 +362,10 @@ pub fn getkeys(ctx: &mut Ctx, args: Args) -> CmdResult {
             }
             Ok(())
         }
-        Err(e) => Err(CmdError::err(e.message().unwrap_or("Invalid arguments specified for command"))),
+        Err(e) => Err(CmdError::err(
+            e.message()
+                .unwrap_or("Invalid arguments specified for command"),
+        )),
     }
 }
 

@@ -116,7 +116,10 @@ pub fn parse_cursor(s: &[u8]) -> Result<u64, CmdError> {
     }
     let mut v: u64 = 0;
     for &d in digits {
-        v = v.checked_mul(10).and_then(|v| v.checked_add((d - b'0') as u64)).ok_or_else(bad)?;
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((d - b'0') as u64))
+            .ok_or_else(bad)?;
     }
     Ok(if neg { v.wrapping_neg() } else { v })
 }
@@ -152,7 +155,9 @@ fn scan(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut iterations = count.saturating_mul(10);
     let locked = ctx.keys.locked();
     let next = loop {
-        let Some(sh) = locked.shard(shard) else { break 0 };
+        let Some(sh) = locked.shard(shard) else {
+            break 0;
+        };
         let Some(table) = sh.dbs.get(db) else { break 0 };
         dc = table.dict().scan(dc, |e| {
             if is_expired(&e, now) {
@@ -208,7 +213,9 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult {
             shard += 1;
         }
         let table = ctx.keys.all_dbs(db).nth(shard).ok_or(CmdError::NoSuchKey)?;
-        let Some(e) = table.dict().random(&mut rng) else { continue };
+        let Some(e) = table.dict().random(&mut rng) else {
+            continue;
+        };
         let key = e.key().to_vec();
         if is_expired(&e, now) {
             let h = crate::store::hash_key(&key);
@@ -277,7 +284,8 @@ fn renamenx(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn parse_db(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
-    let n = crate::util::num::parse_i64(arg).ok_or_else(|| CmdError::err("value is not an integer or out of range"))?;
+    let n = crate::util::num::parse_i64(arg)
+        .ok_or_else(|| CmdError::err("value is not an integer or out of range"))?;
     if n < 0 || n as usize >= ctx.srv.keyspace.num_dbs() {
         return Err(CmdError::DbIndexOutOfRange);
     }
@@ -349,8 +357,11 @@ fn copy(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult {
     let bad = |_| CmdError::err("invalid first DB index");
-    let a = crate::util::num::parse_i64(args.get(1)).ok_or(()).map_err(bad)?;
-    let b = crate::util::num::parse_i64(args.get(2)).ok_or_else(|| CmdError::err("invalid second DB index"))?;
+    let a = crate::util::num::parse_i64(args.get(1))
+        .ok_or(())
+        .map_err(bad)?;
+    let b = crate::util::num::parse_i64(args.get(2))
+        .ok_or_else(|| CmdError::err("invalid second DB index"))?;
     let n = ctx.srv.keyspace.num_dbs() as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(CmdError::DbIndexOutOfRange);
@@ -429,23 +440,38 @@ fn parse_expire_flags(args: Args) -> Result<ExpireFlags, CmdError> {
             b"xx" => f.xx = true,
             b"gt" => f.gt = true,
             b"lt" => f.lt = true,
-            _ => return Err(CmdError::err(format!("Unsupported option {}", args.text(i + 3)))),
+            _ => {
+                return Err(CmdError::err(format!(
+                    "Unsupported option {}",
+                    args.text(i + 3)
+                )))
+            }
         }
     }
     if f.nx && (f.xx || f.gt || f.lt) {
-        return Err(CmdError::err("NX and XX, GT or LT options at the same time are not compatible"));
+        return Err(CmdError::err(
+            "NX and XX, GT or LT options at the same time are not compatible",
+        ));
     }
     if f.gt && f.lt {
-        return Err(CmdError::err("GT and LT options at the same time are not compatible"));
+        return Err(CmdError::err(
+            "GT and LT options at the same time are not compatible",
+        ));
     }
     Ok(f)
 }
 
-fn expire_generic(ctx: &mut Ctx, args: Args, basetime: i64, seconds: bool, name: &'static str) -> CmdResult {
+fn expire_generic(
+    ctx: &mut Ctx,
+    args: Args,
+    basetime: i64,
+    seconds: bool,
+    name: &'static str,
+) -> CmdResult {
     let f = parse_expire_flags(args)?;
     let mut when = args.int(2)?;
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return Err(CmdError::InvalidExpire(name));
         }
         when *= 1000;
@@ -610,7 +636,11 @@ fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn lfu_policy(ctx: &Ctx) -> bool {
-    ctx.srv.config.read().get_enum("maxmemory-policy").contains("lfu")
+    ctx.srv
+        .config
+        .read()
+        .get_enum("maxmemory-policy")
+        .contains("lfu")
 }
 
 fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult {
@@ -661,5 +691,13 @@ fn object_help(ctx: &mut Ctx, _args: Args) -> CmdResult {
 
 /// The value type names SCAN's TYPE filter accepts, for tests.
 pub fn type_names() -> [&'static str; 6] {
-    [ValueType::String, ValueType::List, ValueType::Set, ValueType::ZSet, ValueType::Hash, ValueType::Stream].map(|t| t.name())
+    [
+        ValueType::String,
+        ValueType::List,
+        ValueType::Set,
+        ValueType::ZSet,
+        ValueType::Hash,
+        ValueType::Stream,
+    ]
+    .map(|t| t.name())
 }

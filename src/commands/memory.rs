@@ -60,7 +60,8 @@ fn doctor(ctx: &mut Ctx, _args: Args) -> CmdResult {
 
 fn malloc_stats(ctx: &mut Ctx, _args: Args) -> CmdResult {
     let (allocated, resident) = super::info::jemalloc_stats();
-    ctx.out.verbatim(format!("jemalloc allocated: {allocated}\nresident: {resident}\n").as_bytes());
+    ctx.out
+        .verbatim(format!("jemalloc allocated: {allocated}\nresident: {resident}\n").as_bytes());
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! `COMMAND`.
 
 pub mod bitmaps;
+pub mod compat;
 pub mod connection;
 pub mod debug;
 pub mod dispatch;
@@ -65,7 +66,11 @@ impl<'a> Args<'a> {
     /// Arguments from `i` on.
     pub fn from(&self, i: usize) -> impl Iterator<Item = &'a [u8]> + 'a {
         let buf = self.buf;
-        self.ranges.get(i..).unwrap_or(&[]).iter().map(move |r| &buf[r.clone()])
+        self.ranges
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |r| &buf[r.clone()])
     }
 
     /// Argument `i` compared case-insensitively with an ASCII keyword.
@@ -110,7 +115,11 @@ pub struct Binding {
 
 /// Shorthand for building [`Binding`] tables.
 pub const fn bind(name: &'static str, handler: Handler, lock: LockMode) -> Binding {
-    Binding { name, handler, lock }
+    Binding {
+        name,
+        handler,
+        lock,
+    }
 }
 
 /// Everything a handler may touch while it runs.
@@ -153,7 +162,15 @@ fn not_locked() -> CmdError {
 impl<'k> Keys<'k> {
     /// Wraps the locks the dispatcher took.
     pub fn new(locked: Locked<'k>, db: usize, now_ms: i64) -> Keys<'k> {
-        Keys { locked, db, now_ms, expired: 0, hits: 0, misses: 0, dirty: 0 }
+        Keys {
+            locked,
+            db,
+            now_ms,
+            expired: 0,
+            hits: 0,
+            misses: 0,
+            dirty: 0,
+        }
     }
 
     /// The table of `key`'s shard in the database `db`, and the key's hash.
@@ -171,7 +188,9 @@ impl<'k> Keys<'k> {
 
     /// Every locked shard's table of database `db` (for commands locking all).
     pub fn all_dbs<'s>(&'s mut self, db: usize) -> impl Iterator<Item = &'s mut Db> + use<'s, 'k> {
-        self.locked.iter_mut().filter_map(move |(_, s)| s.dbs.get_mut(db))
+        self.locked
+            .iter_mut()
+            .filter_map(move |(_, s)| s.dbs.get_mut(db))
     }
 
     /// The locks themselves, for whole-keyspace commands.
@@ -224,7 +243,13 @@ impl<'k> Keys<'k> {
             let key = entry.as_ref().key();
             let shard = self.locked.shard(shard_of(key)).ok_or_else(not_locked)?;
             let h = hash_key(key);
-            (shard.dbs.get_mut(self.db).ok_or(CmdError::DbIndexOutOfRange)?, h)
+            (
+                shard
+                    .dbs
+                    .get_mut(self.db)
+                    .ok_or(CmdError::DbIndexOutOfRange)?,
+                h,
+            )
         };
         self.dirty += 1;
         Ok(db.insert(entry, h))

@@ -34,7 +34,9 @@ pub const COMMANDS: &[Binding] = &[
 /// trailing HELP entry, formatted as Redis's `addReplyHelp`.
 pub fn help_reply(ctx: &mut Ctx, cmd: &str, lines: &[&str]) {
     ctx.out.array(lines.len() + 3);
-    ctx.out.simple(&format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    ctx.out.simple(&format!(
+        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
     for l in lines {
         ctx.out.simple(l);
     }
@@ -43,30 +45,24 @@ pub fn help_reply(ctx: &mut Ctx, cmd: &str, lines: &[&str]) {
 }
 
 fn config_get(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    {
-        let cfg = ctx.srv.config.read();
-        for pat in args.from(2) {
-            for (k, v) in cfg.get(pat) {
-                if !pairs.iter().any(|(pk, _)| *pk == k) {
-                    pairs.push((k, v));
-                }
-            }
-        }
-    }
+    let patterns: Vec<&[u8]> = args.from(2).collect();
+    let pairs = ctx.srv.config.read().get_many(&patterns);
     ctx.out.map(pairs.len());
     for (k, v) in &pairs {
-        ctx.out.bulk(k.as_bytes());
-        ctx.out.bulk(v.as_bytes());
+        ctx.out.bulk(k);
+        ctx.out.bulk(v);
     }
     Ok(())
 }
 
 fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult {
-    if args.len() % 2 != 0 {
-        return Err(CmdError::raw("ERR wrong number of arguments for 'config|set' command"));
+    if !args.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
     }
-    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (2..args.len()).step_by(2).map(|i| (args.get(i).to_vec(), args.get(i + 1).to_vec())).collect();
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (2..args.len())
+        .step_by(2)
+        .map(|i| (args.get(i).to_vec(), args.get(i + 1).to_vec()))
+        .collect();
     let mut cfg = ctx.srv.config.write();
     let changed = cfg.set(&pairs).map_err(CmdError::raw)?;
     ctx.srv.refresh_hot(&cfg);
@@ -135,7 +131,8 @@ fn lastsave(ctx: &mut Ctx, _args: Args) -> CmdResult {
 }
 
 fn save(ctx: &mut Ctx, _args: Args) -> CmdResult {
-    crate::persist::snapshot::save_locked(ctx.srv, ctx.keys.locked()).map_err(|_| CmdError::err(""))?;
+    crate::persist::snapshot::save_locked(ctx.srv, ctx.keys.locked())
+        .map_err(|_| CmdError::err(""))?;
     ctx.out.ok();
     Ok(())
 }

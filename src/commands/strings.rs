@@ -47,7 +47,10 @@ pub fn read_string<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<Option<&'e 
 }
 
 /// Like [`read_string`] but copies, for commands that then write the key.
-fn read_owned(keys: &mut Keys<'_>, key: &[u8]) -> Result<Option<(Vec<u8>, Option<i64>)>, CmdError> {
+/// A string value copied out, with its expiry.
+type OwnedString = (Vec<u8>, Option<i64>);
+
+fn read_owned(keys: &mut Keys<'_>, key: &[u8]) -> Result<Option<OwnedString>, CmdError> {
     match keys.read(key)? {
         None => Ok(None),
         Some(e) => match e.value() {
@@ -59,7 +62,11 @@ fn read_owned(keys: &mut Keys<'_>, key: &[u8]) -> Result<Option<(Vec<u8>, Option
 
 /// Stores a string the way SET does: encoding chosen by content.
 pub fn store_string(keys: &mut Keys<'_>, key: &[u8], val: &[u8], expire: Option<i64>) -> CmdResult {
-    keys.insert(Entry::new(key, NewValue::Str(val, StrEnc::for_new(val)), expire))?;
+    keys.insert(Entry::new(
+        key,
+        NewValue::Str(val, StrEnc::for_new(val)),
+        expire,
+    ))?;
     Ok(())
 }
 
@@ -85,7 +92,13 @@ struct SetOpts {
 /// Parses SET/GETEX options from `args[from..]` (Redis's
 /// `parseExtendedStringArgumentsOrReply`). `for_getex` allows PERSIST and
 /// forbids NX/XX/GET/KEEPTTL.
-fn parse_set_opts(args: Args, from: usize, for_getex: bool, now_ms: i64, cmd: &'static str) -> Result<SetOpts, CmdError> {
+fn parse_set_opts(
+    args: Args,
+    from: usize,
+    for_getex: bool,
+    now_ms: i64,
+    cmd: &'static str,
+) -> Result<SetOpts, CmdError> {
     let mut o = SetOpts::default();
     let mut unit_seen = false;
     let mut i = from;
@@ -201,7 +214,10 @@ fn psetex(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn getset(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let o = SetOpts { get: true, ..Default::default() };
+    let o = SetOpts {
+        get: true,
+        ..Default::default()
+    };
     set_generic(ctx, args.get(1), args.get(2), o)
 }
 
@@ -258,8 +274,10 @@ fn mget(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn mset_check(args: Args, name: &str) -> CmdResult {
-    if args.len() % 2 == 0 {
-        return Err(CmdError::raw(format!("ERR wrong number of arguments for '{name}' command")));
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::raw(format!(
+            "ERR wrong number of arguments for '{name}' command"
+        )));
     }
     Ok(())
 }
@@ -289,16 +307,25 @@ fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn check_size(ctx: &Ctx, len: u64) -> CmdResult {
-    let max = ctx.srv.hot.proto_max_bulk_len.load(std::sync::atomic::Ordering::Relaxed);
+    let max = ctx
+        .srv
+        .hot
+        .proto_max_bulk_len
+        .load(std::sync::atomic::Ordering::Relaxed);
     if len > max {
-        return Err(CmdError::err("string exceeds maximum allowed size (proto-max-bulk-len)"));
+        return Err(CmdError::err(
+            "string exceeds maximum allowed size (proto-max-bulk-len)",
+        ));
     }
     Ok(())
 }
 
 /// Makes `key`'s string value growable in place and returns it with the
 /// key's entry, creating an empty one if missing. Caller checked the type.
-pub(crate) fn growable<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<&'e mut Vec<u8>, CmdError> {
+pub(crate) fn growable<'e>(
+    keys: &'e mut Keys<'_>,
+    key: &[u8],
+) -> Result<&'e mut Vec<u8>, CmdError> {
     let needs_rebuild = match keys.write(key)? {
         None => true,
         Some(mut e) => e.boxed_mut().is_none(),
@@ -364,7 +391,8 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     if in_place {
         ctx.keys.dirty += 1;
     } else {
-        ctx.keys.insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+        ctx.keys
+            .insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
     }
     ctx.out.int(new);
     Ok(())
@@ -499,11 +527,21 @@ fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult {
         j += 1;
     }
     if getlen && getidx {
-        return Err(CmdError::err("If you want both the length and indexes, please just use IDX."));
+        return Err(CmdError::err(
+            "If you want both the length and indexes, please just use IDX.",
+        ));
     }
     let cells = (a.len() as u64 + 1) * (b.len() as u64 + 1) * 4;
-    if cells > ctx.srv.hot.proto_max_bulk_len.load(std::sync::atomic::Ordering::Relaxed) {
-        return Err(CmdError::err("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+    if cells
+        > ctx
+            .srv
+            .hot
+            .proto_max_bulk_len
+            .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return Err(CmdError::err(
+            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
     }
     let w = b.len() + 1;
     let mut t = vec![0u32; (a.len() + 1) * w];
@@ -531,7 +569,9 @@ fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult {
             idx -= 1;
             result[idx] = a[i - 1];
             cur = match cur {
-                Some(((as_, ae), (bs, be))) if as_ == i && bs == jj => Some(((i - 1, ae), (jj - 1, be))),
+                Some(((as_, ae), (bs, be))) if as_ == i && bs == jj => {
+                    Some(((i - 1, ae), (jj - 1, be)))
+                }
                 Some(r) => {
                     ranges.push(r);
                     Some(((i - 1, i - 1), (jj - 1, jj - 1)))
@@ -553,7 +593,10 @@ fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult {
         ctx.out.bulk(&result);
         return Ok(());
     }
-    let kept: Vec<_> = ranges.into_iter().filter(|((s, e), _)| (e - s + 1) as i64 >= minmatchlen).collect();
+    let kept: Vec<_> = ranges
+        .into_iter()
+        .filter(|((s, e), _)| (e - s + 1) as i64 >= minmatchlen)
+        .collect();
     ctx.out.map(2);
     ctx.out.bulk(b"matches");
     ctx.out.array(kept.len());

@@ -64,20 +64,31 @@ impl CommandTable {
     /// Joins the metadata with the bindings.
     pub fn build() -> CommandTable {
         let bound: HashMap<&str, &Binding> = bindings().map(|b| (b.name, b)).collect();
-        let mut t = CommandTable { list: Vec::new(), top: HashMap::new() };
+        let mut t = CommandTable {
+            list: Vec::new(),
+            top: HashMap::new(),
+        };
         for m in meta::all() {
             let id = t.add(m, m.name.to_string(), &bound, None);
             t.top.insert(m.name.as_bytes().to_vec(), id);
             for sub in m.subcommands {
                 let full = format!("{}|{}", m.name, sub.name);
                 let sid = t.add(sub, full, &bound, Some(id));
-                t.list[id].subcommands.insert(sub.name.as_bytes().to_vec(), sid);
+                t.list[id]
+                    .subcommands
+                    .insert(sub.name.as_bytes().to_vec(), sid);
             }
         }
         t
     }
 
-    fn add(&mut self, m: &'static CommandMeta, fullname: String, bound: &HashMap<&str, &Binding>, parent: Option<usize>) -> usize {
+    fn add(
+        &mut self,
+        m: &'static CommandMeta,
+        fullname: String,
+        bound: &HashMap<&str, &Binding>,
+        parent: Option<usize>,
+    ) -> usize {
         let id = self.list.len();
         let b = bound.get(fullname.as_str());
         self.list.push(Command {
@@ -95,12 +106,18 @@ impl CommandTable {
     /// Names bound to a handler that match no Redis command (a typo guard for
     /// tests).
     pub fn orphan_bindings(&self) -> Vec<&'static str> {
-        bindings().filter(|b| !self.list.iter().any(|c| c.fullname == b.name)).map(|b| b.name).collect()
+        bindings()
+            .filter(|b| !self.list.iter().any(|c| c.fullname == b.name))
+            .map(|b| b.name)
+            .collect()
     }
 
     /// True if the command or any of its subcommands has a handler.
     pub fn is_implemented(&self, c: &Command) -> bool {
-        c.handler.is_some() || c.subcommands.values().any(|&s| self.list[s].handler.is_some())
+        c.handler.is_some()
+            || c.subcommands
+                .values()
+                .any(|&s| self.list[s].handler.is_some())
     }
 
     /// Finds the command a request names.
@@ -144,7 +161,9 @@ impl CommandTable {
 
     /// Top-level commands that have an implementation.
     pub fn implemented(&self) -> impl Iterator<Item = &Command> {
-        self.list.iter().filter(|c| c.parent.is_none() && self.is_implemented(c))
+        self.list
+            .iter()
+            .filter(|c| c.parent.is_none() && self.is_implemented(c))
     }
 }
 
@@ -154,7 +173,12 @@ impl Command {
     /// the caller must then lock the whole keyspace.
     pub fn for_each_key<'a>(&self, args: Args<'a>, mut f: impl FnMut(&'a [u8])) -> bool {
         !matches!(
-            meta::key_positions(self.meta, args.len(), |i| args.get(i), |pos| f(args.get(pos))),
+            meta::key_positions(
+                self.meta,
+                args.len(),
+                |i| args.get(i),
+                |pos| f(args.get(pos))
+            ),
             Err(meta::GetKeysError::NeedsCustomFinder(_))
         )
     }

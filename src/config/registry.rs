@@ -11,7 +11,34 @@
 
 /// Parameter names Ferrite really honours. Kept as one list (rather than a field edited in
 /// 200 places) so the compatibility page and reviews see the whole picture in one diff.
-pub const EFFECTIVE: &[&str] = &[];
+pub const EFFECTIVE: &[&str] = &[
+    "always-show-logo",
+    "bind",
+    "client-query-buffer-limit",
+    "daemonize",
+    "databases",
+    "dbfilename",
+    "dir",
+    "enable-debug-command",
+    "hz",
+    "lazyfree-lazy-user-flush",
+    "logfile",
+    "loglevel",
+    "maxclients",
+    "pidfile",
+    "port",
+    "proto-max-bulk-len",
+    "rdbchecksum",
+    "rdbcompression",
+    "requirepass",
+    "save",
+    "tcp-backlog",
+    "tcp-keepalive",
+    "threads",
+    "timeout",
+    "unixsocket",
+    "unixsocketperm",
+];
 
 /// Cannot be changed by CONFIG SET: the value is only read at start-up.
 pub const IMMUTABLE: u16 = 1 << 0;

@@ -153,7 +153,8 @@ const QBUF_INITIAL: usize = 16 * 1024;
 impl Client {
     /// Wraps a freshly accepted connection.
     pub fn new(conn: Conn, shared: Arc<ClientShared>, authenticated: bool) -> Client {
-        let local = conn.is_unix() || shared.addr.starts_with("127.") || shared.addr.starts_with("[::1]");
+        let local =
+            conn.is_unix() || shared.addr.starts_with("127.") || shared.addr.starts_with("[::1]");
         Client {
             conn,
             qbuf: Vec::new(),
@@ -178,7 +179,10 @@ impl Client {
 
     /// Parser limits for the next request.
     pub fn limits(&self, max_bulk_len: usize, auth_required: bool) -> Limits {
-        Limits { max_bulk_len, unauthenticated: auth_required && !self.state.authenticated }
+        Limits {
+            max_bulk_len,
+            unauthenticated: auth_required && !self.state.authenticated,
+        }
     }
 
     /// Reads once from the socket into the query buffer. `Ok(0)` is EOF.
@@ -193,8 +197,13 @@ impl Client {
             _ => QBUF_INITIAL,
         };
         if free < want {
-            let geometric = if want == QBUF_INITIAL { self.qbuf.len() * 2 } else { 0 };
-            self.qbuf.resize((self.filled + want).max(geometric).max(QBUF_INITIAL), 0);
+            let geometric = if want == QBUF_INITIAL {
+                self.qbuf.len() * 2
+            } else {
+                0
+            };
+            self.qbuf
+                .resize((self.filled + want).max(geometric).max(QBUF_INITIAL), 0);
         }
         let n = self.conn.read(&mut self.qbuf[self.filled..])?;
         self.filled += n;

@@ -46,7 +46,10 @@ pub fn bind_tcp(bind: &[String], port: u16, backlog: i32) -> Result<Vec<TcpListe
             "::*" => "::".to_string(),
             other => other.to_string(),
         };
-        let sa: SocketAddr = match format!("{ip}:{port}").parse().or_else(|_| format!("[{ip}]:{port}").parse()) {
+        let sa: SocketAddr = match format!("{ip}:{port}")
+            .parse()
+            .or_else(|_| format!("[{ip}]:{port}").parse())
+        {
             Ok(sa) => sa,
             Err(_) => {
                 if optional {
@@ -58,7 +61,12 @@ pub fn bind_tcp(bind: &[String], port: u16, backlog: i32) -> Result<Vec<TcpListe
         match listen_tcp(sa, backlog) {
             Ok(l) => out.push(l),
             Err(e) => {
-                let unsupported = matches!(e.raw_os_error(), Some(libc::EADDRNOTAVAIL) | Some(libc::EAFNOSUPPORT) | Some(libc::EPROTONOSUPPORT));
+                let unsupported = matches!(
+                    e.raw_os_error(),
+                    Some(libc::EADDRNOTAVAIL)
+                        | Some(libc::EAFNOSUPPORT)
+                        | Some(libc::EPROTONOSUPPORT)
+                );
                 if optional && unsupported {
                     continue;
                 }
@@ -116,7 +124,10 @@ pub fn run_acceptor(srv: Arc<Server>, mut listeners: Listeners) {
     let mut next_worker = 0usize;
     let keepalive = srv.config.read().get_int("tcp-keepalive");
     while !srv.shutdown.load(Relaxed) {
-        if poll.poll(&mut events, Some(Duration::from_millis(100))).is_err() {
+        if poll
+            .poll(&mut events, Some(Duration::from_millis(100)))
+            .is_err()
+        {
             continue;
         }
         for ev in events.iter() {
@@ -150,7 +161,13 @@ pub fn run_acceptor(srv: Arc<Server>, mut listeners: Listeners) {
     }
 }
 
-fn hand_out(srv: &Arc<Server>, mut conn: Conn, peer: Option<SocketAddr>, keepalive: i64, next: &mut usize) {
+fn hand_out(
+    srv: &Arc<Server>,
+    mut conn: Conn,
+    peer: Option<SocketAddr>,
+    keepalive: i64,
+    next: &mut usize,
+) {
     let maxclients = srv.hot.maxclients.load(Relaxed) as usize;
     if srv.connected_clients.load(Relaxed) >= maxclients {
         let msg = b"-ERR max number of clients reached\r\n";
@@ -167,7 +184,8 @@ fn hand_out(srv: &Arc<Server>, mut conn: Conn, peer: Option<SocketAddr>, keepali
             let _ = s.set_nodelay(true);
             if keepalive > 0 {
                 let sock = socket2::SockRef::from(s);
-                let ka = socket2::TcpKeepalive::new().with_time(Duration::from_secs(keepalive as u64));
+                let ka =
+                    socket2::TcpKeepalive::new().with_time(Duration::from_secs(keepalive as u64));
                 let _ = sock.set_tcp_keepalive(&ka);
             }
             (
@@ -180,7 +198,9 @@ fn hand_out(srv: &Arc<Server>, mut conn: Conn, peer: Option<SocketAddr>, keepali
             (format!("{path}:0"), format!("{path}:0"))
         }
     };
-    let Some(mailboxes) = srv.mailboxes.get() else { return };
+    let Some(mailboxes) = srv.mailboxes.get() else {
+        return;
+    };
     let worker = *next % mailboxes.len();
     *next = next.wrapping_add(1);
     let id = srv.next_client_id.fetch_add(1, Relaxed);

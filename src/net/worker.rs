@@ -73,7 +73,10 @@ impl Worker {
     pub fn new(idx: usize, srv: Arc<Server>) -> io::Result<(Worker, Arc<Mailbox>)> {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER)?;
-        let mailbox = Arc::new(Mailbox { queue: Mutex::new(Vec::new()), waker });
+        let mailbox = Arc::new(Mailbox {
+            queue: Mutex::new(Vec::new()),
+            waker,
+        });
         let w = Worker {
             idx,
             srv,
@@ -133,7 +136,11 @@ impl Worker {
                 for t in list {
                     self.drive(t);
                 }
-                idle_retries = if self.retry.len() >= before { idle_retries + 1 } else { 0 };
+                idle_retries = if self.retry.len() >= before {
+                    idle_retries + 1
+                } else {
+                    0
+                };
             } else {
                 idle_retries = 0;
             }
@@ -159,7 +166,8 @@ impl Worker {
                 Msg::NewClient(conn, shared) => self.add_client(conn, shared),
                 Msg::Check => {
                     for t in 0..self.clients.len() {
-                        let kill = matches!(&self.clients[t], Some(c) if c.shared.kill.load(Relaxed));
+                        let kill =
+                            matches!(&self.clients[t], Some(c) if c.shared.kill.load(Relaxed));
                         if kill {
                             self.close(t);
                         }
@@ -178,8 +186,16 @@ impl Worker {
             }
         };
         let reg = match &mut conn {
-            Conn::Tcp(s) => self.poll.registry().register(s, Token(t), Interest::READABLE | Interest::WRITABLE),
-            Conn::Unix(s) => self.poll.registry().register(s, Token(t), Interest::READABLE | Interest::WRITABLE),
+            Conn::Tcp(s) => {
+                self.poll
+                    .registry()
+                    .register(s, Token(t), Interest::READABLE | Interest::WRITABLE)
+            }
+            Conn::Unix(s) => {
+                self.poll
+                    .registry()
+                    .register(s, Token(t), Interest::READABLE | Interest::WRITABLE)
+            }
         };
         if let Err(e) = reg {
             crate::warning!("Error registering fd event for the new client: {e}");
@@ -198,7 +214,9 @@ impl Worker {
     fn drive(&mut self, t: usize) {
         let srv = self.srv.clone();
         let stats = srv.worker_stats[self.idx].clone();
-        let Some(Some(c)) = self.clients.get_mut(t) else { return };
+        let Some(Some(c)) = self.clients.get_mut(t) else {
+            return;
+        };
         let mut reads = 0;
         let mut close = false;
         loop {
@@ -279,7 +297,10 @@ impl Worker {
         }
         // Unauthenticated clients may not make the server buffer replies
         // they don't read (Redis closes them past 1 KiB).
-        if !c.state.authenticated && c.pending_output() > 1024 && srv.hot.auth_required.load(Relaxed) {
+        if !c.state.authenticated
+            && c.pending_output() > 1024
+            && srv.hot.auth_required.load(Relaxed)
+        {
             close = true;
         }
         c.shared.qbuf.store(c.filled, Relaxed);
@@ -293,7 +314,9 @@ impl Worker {
     }
 
     fn close(&mut self, t: usize) {
-        let Some(slot) = self.clients.get_mut(t) else { return };
+        let Some(slot) = self.clients.get_mut(t) else {
+            return;
+        };
         let Some(mut c) = slot.take() else { return };
         let _ = match &mut c.conn {
             Conn::Tcp(s) => self.poll.registry().deregister(s),
@@ -314,7 +337,14 @@ impl Worker {
         if self.srv.hot.active_expire.load(Relaxed) {
             let budget = Duration::from_micros(250_000 / hz);
             let stats = &self.srv.worker_stats[self.idx];
-            let r = self.expire.run(&self.srv.keyspace, self.idx, self.srv.threads, now, budget, |_, _| {});
+            let r = self.expire.run(
+                &self.srv.keyspace,
+                self.idx,
+                self.srv.threads,
+                now,
+                budget,
+                |_, _| {},
+            );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
         }
         let timeout = self.srv.hot.timeout.load(Relaxed) as i64;

@@ -27,7 +27,11 @@ pub fn write_rdb(srv: &Server, locked: &mut Locked, path: &str) -> std::io::Resu
         let cfg = srv.config.read();
         (cfg.get_bool("rdbcompression"), cfg.get_bool("rdbchecksum"))
     };
-    let opts = rdb::EncodingOptions { rdb_compression: compression, rdb_checksum: checksum, ..Default::default() };
+    let opts = rdb::EncodingOptions {
+        rdb_compression: compression,
+        rdb_checksum: checksum,
+        ..Default::default()
+    };
     let mut w = RdbWriter::with_options(BufWriter::with_capacity(1 << 16, file), opts);
     w.header()?;
     let (used, _) = crate::commands::info::jemalloc_stats();
@@ -53,7 +57,9 @@ pub fn write_rdb(srv: &Server, locked: &mut Locked, path: &str) -> std::io::Resu
         w.select_db(db as u64)?;
         w.resize_db(keys, expires)?;
         for idx in 0..SHARDS {
-            let Some(sh) = locked.shard(idx) else { continue };
+            let Some(sh) = locked.shard(idx) else {
+                continue;
+            };
             let mut result = Ok(());
             sh.dbs[db].dict().for_each(|e| {
                 if result.is_err() {
@@ -137,10 +143,17 @@ impl RdbVisitor for Loader<'_, '_> {
             return Ok(());
         }
         let entry = match value {
-            RdbObject::String(s) => Entry::new(&key, NewValue::Str(&s, StrEnc::for_new(&s)), expire_ms),
+            RdbObject::String(s) => {
+                Entry::new(&key, NewValue::Str(&s, StrEnc::for_new(&s)), expire_ms)
+            }
             other => match crate::store::value::from_rdb(other) {
                 Some(v) => Entry::new(&key, NewValue::Obj(Box::new(v)), expire_ms),
-                None => return Err(RdbError::Corrupt(format!("unsupported value type for key {}", String::from_utf8_lossy(&key)))),
+                None => {
+                    return Err(RdbError::Corrupt(format!(
+                        "unsupported value type for key {}",
+                        String::from_utf8_lossy(&key)
+                    )))
+                }
             },
         };
         let Some(sh) = self.locked.shard(shard_of(&key)) else {
@@ -150,7 +163,10 @@ impl RdbVisitor for Loader<'_, '_> {
             return Err(RdbError::Corrupt("database index out of range".into()));
         };
         if table.insert(entry, hash_key(&key)).is_some() {
-            return Err(RdbError::Corrupt(format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key))));
+            return Err(RdbError::Corrupt(format!(
+                "Duplicate key '{}' found in RDB file",
+                String::from_utf8_lossy(&key)
+            )));
         }
         self.loaded += 1;
         Ok(())
@@ -166,9 +182,19 @@ pub fn load_locked(srv: &Server, locked: &mut Locked) -> Result<bool, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("{e}")),
     };
-    let mut loader = Loader { locked, num_dbs: srv.keyspace.num_dbs(), now_ms: Server::now_ms(), loaded: 0, expired: 0 };
+    let mut loader = Loader {
+        locked,
+        num_dbs: srv.keyspace.num_dbs(),
+        now_ms: Server::now_ms(),
+        loaded: 0,
+        expired: 0,
+    };
     rdb::load(BufReader::with_capacity(1 << 16, file), &mut loader).map_err(|e| e.to_string())?;
-    crate::notice!("Done loading RDB, keys loaded: {}, keys expired: {}.", loader.loaded, loader.expired);
+    crate::notice!(
+        "Done loading RDB, keys loaded: {}, keys expired: {}.",
+        loader.loaded,
+        loader.expired
+    );
     Ok(true)
 }
 

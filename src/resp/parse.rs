@@ -157,7 +157,9 @@ impl RequestParser {
                     };
                     if line.first() != Some(&b'$') {
                         let got = buf.get(self.pos).copied().unwrap_or(b'?') as char;
-                        return Err(ProtocolError(format!("Protocol error: expected '$', got '{got}'")));
+                        return Err(ProtocolError(format!(
+                            "Protocol error: expected '$', got '{got}'"
+                        )));
                     }
                     let len = match parse_len(&line[1..]) {
                         Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
@@ -192,7 +194,11 @@ impl RequestParser {
             }
             return Ok(None);
         };
-        let line_end = if nl > 0 && rest[nl - 1] == b'\r' { nl - 1 } else { nl };
+        let line_end = if nl > 0 && rest[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
         let line = &rest[..line_end];
         let args = split_args(line).ok_or_else(|| proto("unbalanced quotes in request"))?;
         self.start += nl + 1;
@@ -341,7 +347,10 @@ fn hex(c: u8) -> Option<u8> {
 mod tests {
     use super::*;
 
-    const LIM: Limits = Limits { max_bulk_len: 512 * 1024 * 1024, unauthenticated: false };
+    const LIM: Limits = Limits {
+        max_bulk_len: 512 * 1024 * 1024,
+        unauthenticated: false,
+    };
 
     fn args_of(p: &RequestParser, buf: &[u8]) -> Vec<Vec<u8>> {
         p.args().iter().map(|r| buf[r.clone()].to_vec()).collect()
@@ -378,10 +387,17 @@ mod tests {
         let buf = b"set k \"a b\\x41\"\r\n\r\nping\n";
         assert_eq!(
             p.parse(buf, LIM),
-            Ok(Some(Parsed::Inline(vec![b"set".to_vec(), b"k".to_vec(), b"a bA".to_vec()])))
+            Ok(Some(Parsed::Inline(vec![
+                b"set".to_vec(),
+                b"k".to_vec(),
+                b"a bA".to_vec()
+            ])))
         );
         assert_eq!(p.parse(buf, LIM), Ok(Some(Parsed::Empty)));
-        assert_eq!(p.parse(buf, LIM), Ok(Some(Parsed::Inline(vec![b"ping".to_vec()]))));
+        assert_eq!(
+            p.parse(buf, LIM),
+            Ok(Some(Parsed::Inline(vec![b"ping".to_vec()])))
+        );
         assert_eq!(p.parse(buf, LIM), Ok(None));
     }
 
@@ -389,24 +405,45 @@ mod tests {
     fn protocol_errors() {
         let cases: &[(&[u8], &str)] = &[
             (b"*abc\r\n", "Protocol error: invalid multibulk length"),
-            (b"*3000000000\r\n", "Protocol error: invalid multibulk length"),
+            (
+                b"*3000000000\r\n",
+                "Protocol error: invalid multibulk length",
+            ),
             (b"*1\r\n+foo\r\n", "Protocol error: expected '$', got '+'"),
             (b"*1\r\n$-5\r\n", "Protocol error: invalid bulk length"),
-            (b"*1\r\n$999999999999\r\n", "Protocol error: invalid bulk length"),
-            (b"set \"x\r\n", "Protocol error: unbalanced quotes in request"),
-            (b"set \"x\"y\r\n", "Protocol error: unbalanced quotes in request"),
+            (
+                b"*1\r\n$999999999999\r\n",
+                "Protocol error: invalid bulk length",
+            ),
+            (
+                b"set \"x\r\n",
+                "Protocol error: unbalanced quotes in request",
+            ),
+            (
+                b"set \"x\"y\r\n",
+                "Protocol error: unbalanced quotes in request",
+            ),
         ];
         for (input, err) in cases {
             let mut p = RequestParser::default();
-            assert_eq!(p.parse(input, LIM), Err(ProtocolError(err.to_string())), "{input:?}");
+            assert_eq!(
+                p.parse(input, LIM),
+                Err(ProtocolError(err.to_string())),
+                "{input:?}"
+            );
         }
         let mut p = RequestParser::default();
         let big = vec![b'a'; INLINE_MAX_SIZE + 1];
         assert!(p.parse(&big, LIM).is_err());
-        let unauth = Limits { unauthenticated: true, ..LIM };
+        let unauth = Limits {
+            unauthenticated: true,
+            ..LIM
+        };
         assert_eq!(
             RequestParser::default().parse(b"*11\r\n", unauth),
-            Err(ProtocolError("Protocol error: unauthenticated multibulk length".into()))
+            Err(ProtocolError(
+                "Protocol error: unauthenticated multibulk length".into()
+            ))
         );
     }
 

@@ -19,7 +19,10 @@ pub struct ReplyBuf {
 impl ReplyBuf {
     /// A buffer for a client speaking RESP2 until it says otherwise.
     pub fn new() -> Self {
-        ReplyBuf { buf: Vec::with_capacity(1024), resp3: false }
+        ReplyBuf {
+            buf: Vec::with_capacity(1024),
+            resp3: false,
+        }
     }
 
     /// `+OK`.
@@ -115,7 +118,8 @@ impl ReplyBuf {
     /// A boolean: RESP3 `#t`/`#f`, RESP2 integer 1/0.
     pub fn boolean(&mut self, v: bool) {
         if self.resp3 {
-            self.buf.extend_from_slice(if v { b"#t\r\n" } else { b"#f\r\n" });
+            self.buf
+                .extend_from_slice(if v { b"#t\r\n" } else { b"#f\r\n" });
         } else {
             self.int(v as i64);
         }
@@ -177,7 +181,10 @@ mod tests {
         r.boolean(true);
         r.error("ERR bad\r\nthing");
         assert_eq!(r.buf, b"*4\r\n$-1\r\n*-1\r\n:1\r\n-ERR bad  thing\r\n");
-        let mut r = ReplyBuf { resp3: true, ..ReplyBuf::new() };
+        let mut r = ReplyBuf {
+            resp3: true,
+            ..ReplyBuf::new()
+        };
         r.map(2);
         r.null();
         r.boolean(false);

@@ -175,14 +175,21 @@ mod tests {
     use crate::store::value::StrEnc;
 
     fn put(db: &mut Db, k: &str, exp: Option<i64>) {
-        db.insert(Entry::new(k.as_bytes(), NewValue::Str(b"v", StrEnc::Embstr), exp), hash_key(k.as_bytes()));
+        db.insert(
+            Entry::new(k.as_bytes(), NewValue::Str(b"v", StrEnc::Embstr), exp),
+            hash_key(k.as_bytes()),
+        );
     }
 
     #[test]
     fn volatile_index_tracks_entries() {
         let mut db = Db::default();
         for i in 0..100 {
-            put(&mut db, &format!("k{i}"), if i % 2 == 0 { Some(1000 + i) } else { None });
+            put(
+                &mut db,
+                &format!("k{i}"),
+                if i % 2 == 0 { Some(1000 + i) } else { None },
+            );
         }
         assert_eq!(db.volatile_len(), 50);
         for i in (0..100).step_by(4) {
@@ -193,18 +200,32 @@ mod tests {
         // Clearing and adding TTLs through set_expire keeps the index exact.
         for i in 0..100 {
             let k = format!("k{i}");
-            db.set_expire(k.as_bytes(), hash_key(k.as_bytes()), if i % 3 == 0 { Some(5) } else { None });
+            db.set_expire(
+                k.as_bytes(),
+                hash_key(k.as_bytes()),
+                if i % 3 == 0 { Some(5) } else { None },
+            );
         }
         let mut expect = 0;
-        db.dict().for_each(|e| expect += e.expire().is_some() as usize);
+        db.dict()
+            .for_each(|e| expect += e.expire().is_some() as usize);
         assert_eq!(db.volatile_len(), expect);
         let mut rng = 7;
         for _ in 0..100 {
             let e = db.random_volatile(&mut rng).expect("some volatile key");
             assert_eq!(e.expire(), Some(5));
         }
-        assert_eq!(db.expire_if_needed(b"k3", hash_key(b"k3"), 10), Lookup::Expired);
-        assert_eq!(db.expire_if_needed(b"k3", hash_key(b"k3"), 10), Lookup::Missing);
-        assert_eq!(db.expire_if_needed(b"k1", hash_key(b"k1"), 10), Lookup::Live);
+        assert_eq!(
+            db.expire_if_needed(b"k3", hash_key(b"k3"), 10),
+            Lookup::Expired
+        );
+        assert_eq!(
+            db.expire_if_needed(b"k3", hash_key(b"k3"), 10),
+            Lookup::Missing
+        );
+        assert_eq!(
+            db.expire_if_needed(b"k1", hash_key(b"k1"), 10),
+            Lookup::Live
+        );
     }
 }

@@ -25,7 +25,10 @@ unsafe impl Send for Dict {}
 
 impl Default for Dict {
     fn default() -> Self {
-        Dict { table: Box::new([]), len: 0 }
+        Dict {
+            table: Box::new([]),
+            len: 0,
+        }
     }
 }
 
@@ -60,7 +63,8 @@ impl Dict {
         if self.table.is_empty() {
             return None;
         }
-        let mut link = &self.table[hash as usize & self.mask()] as *const *mut Header as *mut *mut Header;
+        let mut link =
+            &self.table[hash as usize & self.mask()] as *const *mut Header as *mut *mut Header;
         // SAFETY: links point into the table or into live entries we own.
         unsafe {
             while let Some(p) = NonNull::new(*link) {
@@ -261,7 +265,11 @@ mod tests {
     use std::collections::{BTreeMap, HashSet};
 
     fn put(d: &mut Dict, k: &[u8], v: &[u8]) -> bool {
-        d.insert(Entry::new(k, NewValue::Str(v, StrEnc::Raw), None), hash_key(k)).is_some()
+        d.insert(
+            Entry::new(k, NewValue::Str(v, StrEnc::Raw), None),
+            hash_key(k),
+        )
+        .is_some()
     }
 
     proptest::proptest! {

@@ -85,15 +85,28 @@ fn layout_for(size: usize) -> Layout {
 /// # Safety
 /// The caller must initialise the payload consistently with `meta` (inline
 /// length + bytes, or a boxed pointer when `meta` has `BOXED`).
-unsafe fn alloc_entry(key: &[u8], expire: Option<i64>, meta: u32, payload_len: usize) -> (NonNull<Header>, *mut u8) {
+unsafe fn alloc_entry(
+    key: &[u8],
+    expire: Option<i64>,
+    meta: u32,
+    payload_len: usize,
+) -> (NonNull<Header>, *mut u8) {
     let exp_len = if expire.is_some() { EXPIRE_BLOCK } else { 0 };
     let layout = layout_for(HEADER + exp_len + key.len() + payload_len);
     let raw = alloc(layout) as *mut Header;
     let Some(ptr) = NonNull::new(raw) else {
         std::alloc::handle_alloc_error(layout);
     };
-    let meta = if expire.is_some() { meta | HAS_EXPIRE } else { meta & !HAS_EXPIRE };
-    ptr.as_ptr().write(Header { next: ptr::null_mut(), key_len: key.len() as u32, meta });
+    let meta = if expire.is_some() {
+        meta | HAS_EXPIRE
+    } else {
+        meta & !HAS_EXPIRE
+    };
+    ptr.as_ptr().write(Header {
+        next: ptr::null_mut(),
+        key_len: key.len() as u32,
+        meta,
+    });
     let base = raw as *mut u8;
     if let Some(e) = expire {
         (base.add(HEADER) as *mut i64).write(e);
@@ -113,7 +126,8 @@ impl Entry {
             NewValue::GrowableStr(_) => (ValueType::String, StrEnc::Raw),
             NewValue::Obj(v) => (v.value_type(), StrEnc::Raw),
         };
-        let meta = ty as u32 | ((enc as u32) << ENC_SHIFT) | (crate::store::lru_clock() << LRU_SHIFT);
+        let meta =
+            ty as u32 | ((enc as u32) << ENC_SHIFT) | (crate::store::lru_clock() << LRU_SHIFT);
         let boxed = match value {
             NewValue::Str(v, _) if v.len() <= INLINE_STR_MAX => {
                 // SAFETY: payload is 4 + len bytes, written fully below.
@@ -158,12 +172,18 @@ impl Entry {
 
     /// A shared view of this entry.
     pub fn as_ref(&self) -> EntryRef<'_> {
-        EntryRef { ptr: self.ptr, _life: PhantomData }
+        EntryRef {
+            ptr: self.ptr,
+            _life: PhantomData,
+        }
     }
 
     /// A mutable view of this entry.
     pub fn as_mut(&mut self) -> EntryMut<'_> {
-        EntryMut { ptr: self.ptr, _life: PhantomData }
+        EntryMut {
+            ptr: self.ptr,
+            _life: PhantomData,
+        }
     }
 
     /// The same key and value with another expiry. Overwrites in place when
@@ -179,7 +199,8 @@ impl Entry {
             (false, None) => return self,
             _ => {}
         }
-        let payload_len = view.alloc_size() - (view.payload_ptr() as usize - self.ptr.as_ptr() as usize);
+        let payload_len =
+            view.alloc_size() - (view.payload_ptr() as usize - self.ptr.as_ptr() as usize);
         let old_size = view.alloc_size();
         // SAFETY: the new shell gets the same meta and a byte copy of the old
         // payload; the old shell is then freed without dropping its payload,
@@ -226,7 +247,10 @@ impl<'a> EntryRef<'a> {
     /// # Safety
     /// `ptr` must point to a live entry for `'a`.
     pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> EntryRef<'a> {
-        EntryRef { ptr, _life: PhantomData }
+        EntryRef {
+            ptr,
+            _life: PhantomData,
+        }
     }
 
     fn header(&self) -> &'a Header {
@@ -248,7 +272,10 @@ impl<'a> EntryRef<'a> {
 
     fn payload_ptr(&self) -> *const u8 {
         // SAFETY: the payload follows the key inside the allocation.
-        unsafe { (self.ptr.as_ptr() as *const u8).add(HEADER + self.exp_len() + self.header().key_len as usize) }
+        unsafe {
+            (self.ptr.as_ptr() as *const u8)
+                .add(HEADER + self.exp_len() + self.header().key_len as usize)
+        }
     }
 
     fn alloc_size(&self) -> usize {
@@ -299,7 +326,8 @@ impl<'a> EntryRef<'a> {
         let enc = StrEnc::from_bits((self.header().meta & ENC_MASK) >> ENC_SHIFT);
         if self.is_boxed() {
             // SAFETY: a boxed payload holds a valid Box<Value> pointer.
-            let v: &'a Value = unsafe { &*(self.payload_ptr() as *const *const Value).read_unaligned() };
+            let v: &'a Value =
+                unsafe { &*(self.payload_ptr() as *const *const Value).read_unaligned() };
             #[allow(unreachable_patterns)] // collection variants come with their commands
             match v {
                 Value::Str(s) => ValueRef::Str(s, enc),
@@ -341,12 +369,18 @@ impl<'a> EntryMut<'a> {
     /// # Safety
     /// `ptr` must point to a live entry exclusively borrowed for `'a`.
     pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> EntryMut<'a> {
-        EntryMut { ptr, _life: PhantomData }
+        EntryMut {
+            ptr,
+            _life: PhantomData,
+        }
     }
 
     /// A shared view with the same lifetime.
     pub fn view(&self) -> EntryRef<'_> {
-        EntryRef { ptr: self.ptr, _life: PhantomData }
+        EntryRef {
+            ptr: self.ptr,
+            _life: PhantomData,
+        }
     }
 
     /// Records an access for LRU eviction and OBJECT IDLETIME.
@@ -485,6 +519,9 @@ mod tests {
         if let Some(Value::Str(s)) = e.as_mut().boxed_mut() {
             s.extend_from_slice(b"cd");
         }
-        assert!(matches!(e.as_ref().value(), ValueRef::Str(b"abcd", StrEnc::Raw)));
+        assert!(matches!(
+            e.as_ref().value(),
+            ValueRef::Str(b"abcd", StrEnc::Raw)
+        ));
     }
 }

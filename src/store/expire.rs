@@ -36,7 +36,10 @@ pub struct CycleStats {
 impl ExpireCycle {
     /// A cycle with its own random stream.
     pub fn new(seed: u64) -> ExpireCycle {
-        ExpireCycle { next_shard: 0, rng: seed | 1 }
+        ExpireCycle {
+            next_shard: 0,
+            rng: seed | 1,
+        }
     }
 
     /// Runs over the shards `worker, worker + workers, ...` until `budget` is
@@ -115,13 +118,20 @@ mod tests {
             let k = format!("key{i}");
             let exp = if i % 2 == 0 { Some(100) } else { Some(10_000) };
             ks.with_shard(shard_of(k.as_bytes()), |sh| {
-                sh.dbs[1].insert(Entry::new(k.as_bytes(), NewValue::Str(b"v", StrEnc::Embstr), exp), hash_key(k.as_bytes()));
+                sh.dbs[1].insert(
+                    Entry::new(k.as_bytes(), NewValue::Str(b"v", StrEnc::Embstr), exp),
+                    hash_key(k.as_bytes()),
+                );
             });
         }
         let mut cycle = ExpireCycle::new(42);
         let mut total = 0;
         for _ in 0..50 {
-            total += cycle.run(&ks, 0, 1, 5_000, Duration::from_secs(1), |db, _| assert_eq!(db, 1)).expired;
+            total += cycle
+                .run(&ks, 0, 1, 5_000, Duration::from_secs(1), |db, _| {
+                    assert_eq!(db, 1)
+                })
+                .expired;
         }
         assert_eq!(total, 1000);
         let mut left = 0;

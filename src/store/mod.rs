@@ -31,7 +31,9 @@ static HASHER: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
 /// start-up so that a client can't pick keys that all collide.
 pub fn hash_key(key: &[u8]) -> u64 {
     use std::hash::BuildHasher;
-    HASHER.get_or_init(|| foldhash::fast::FixedState::with_seed(random_seed())).hash_one(key)
+    HASHER
+        .get_or_init(|| foldhash::fast::FixedState::with_seed(random_seed()))
+        .hash_one(key)
 }
 
 /// A random seed from the kernel, falling back to the clock.
@@ -42,7 +44,10 @@ pub fn random_seed() -> u64 {
     if n == 8 {
         u64::from_le_bytes(buf)
     } else {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
     }
 }
 
@@ -93,7 +98,11 @@ impl Keyspace {
     /// An empty keyspace with `num_dbs` databases.
     pub fn new(num_dbs: usize) -> Keyspace {
         let shards = (0..SHARDS)
-            .map(|_| PaddedShard(Mutex::new(Shard { dbs: (0..num_dbs).map(|_| Db::default()).collect() })))
+            .map(|_| {
+                PaddedShard(Mutex::new(Shard {
+                    dbs: (0..num_dbs).map(|_| Db::default()).collect(),
+                }))
+            })
             .collect();
         Keyspace { shards, num_dbs }
     }
@@ -126,7 +135,11 @@ impl Keyspace {
 
     /// Locks every shard in order, for commands over the whole keyspace.
     pub fn lock_all(&self) -> Locked<'_> {
-        let mut locked = Locked { first: None, rest: Vec::with_capacity(SHARDS), all: true };
+        let mut locked = Locked {
+            first: None,
+            rest: Vec::with_capacity(SHARDS),
+            all: true,
+        };
         for (i, s) in self.shards.iter().enumerate() {
             locked.push(i, s.0.lock());
         }
@@ -171,11 +184,19 @@ impl<'a> Locked<'a> {
                 return Some(&mut **g);
             }
         }
-        self.rest.iter_mut().find(|(i, _)| *i == idx).map(|(_, g)| &mut **g)
+        self.rest
+            .iter_mut()
+            .find(|(i, _)| *i == idx)
+            .map(|(_, g)| &mut **g)
     }
 
     /// Every locked shard, in ascending index order.
-    pub fn iter_mut<'s>(&'s mut self) -> impl Iterator<Item = (usize, &'s mut Shard)> + use<'s, 'a> {
-        self.first.iter_mut().chain(self.rest.iter_mut()).map(|(i, g)| (*i, &mut **g))
+    pub fn iter_mut<'s>(
+        &'s mut self,
+    ) -> impl Iterator<Item = (usize, &'s mut Shard)> + use<'s, 'a> {
+        self.first
+            .iter_mut()
+            .chain(self.rest.iter_mut())
+            .map(|(i, g)| (*i, &mut **g))
     }
 }

@@ -17,14 +17,18 @@ pub struct Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl Server {
     /// Starts a server with extra `--directive value` arguments.
     pub fn start(extra: &[&str]) -> Server {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("ferrite-test-{}-{}", std::process::id(), port));
+        let dir =
+            std::env::temp_dir().join(format!("ferrite-test-{}-{}", std::process::id(), port));
         let _ = std::fs::create_dir_all(&dir);
         Self::start_in(dir, port, extra)
     }
@@ -66,13 +70,17 @@ impl Server {
 
     /// A `redis` crate connection.
     pub fn conn(&self) -> redis::Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).expect("client").get_connection().expect("connect")
+        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
+            .expect("client")
+            .get_connection()
+            .expect("connect")
     }
 
     /// A raw socket to the server.
     pub fn raw(&self) -> TcpStream {
         let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
         s
     }
 
