@@ -37,6 +37,14 @@ pub struct Hot {
     pub active_expire: AtomicBool,
 }
 
+/// Adds to a counter that only its own worker writes: a plain load and
+/// store, without the locked read-modify-write of `fetch_add`. A concurrent
+/// CONFIG RESETSTAT may lose one update, which statistics tolerate.
+#[inline]
+pub fn bump(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
 /// Counters of one worker thread; INFO adds them up.
 #[derive(Default)]
 pub struct WorkerStats {

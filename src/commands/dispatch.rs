@@ -8,14 +8,13 @@
 
 use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Instant;
 
 use super::meta::{flags, CommandMeta};
 use super::table::{Command, Found};
 use super::{Args, CmdError, Ctx, Keys, LockMode};
 use crate::net::client::{Client, ClientShared, ClientState, ReplyMode};
 use crate::resp::{Parsed, ReplyBuf};
-use crate::server::{Server, WorkerStats};
+use crate::server::{bump, Server, WorkerStats};
 use crate::store::{shard_of, Locked};
 
 /// What became of a batch of input.
@@ -248,8 +247,8 @@ fn check_and_run(
         }
     };
 
-    let start = Instant::now();
-    let now_ms = Server::now_ms();
+    let start_us = Server::now_us();
+    let now_ms = start_us / 1000;
     let mut ctx = Ctx {
         srv,
         client: &mut *state,
@@ -262,20 +261,20 @@ fn check_and_run(
     let keys = ctx.keys;
     let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
     drop(keys);
-    let usec = start.elapsed().as_micros() as u64;
+    let usec = (Server::now_us() - start_us).max(0) as u64;
 
     let cs = &stats.per_command[cmd.id];
-    cs.calls.fetch_add(1, Relaxed);
-    cs.usec.fetch_add(usec, Relaxed);
-    stats.commands.fetch_add(1, Relaxed);
+    bump(&cs.calls, 1);
+    bump(&cs.usec, usec);
+    bump(&stats.commands, 1);
     if expired > 0 {
-        stats.expired_keys.fetch_add(expired, Relaxed);
+        bump(&stats.expired_keys, expired);
     }
     if hits > 0 {
-        stats.keyspace_hits.fetch_add(hits, Relaxed);
+        bump(&stats.keyspace_hits, hits);
     }
     if misses > 0 {
-        stats.keyspace_misses.fetch_add(misses, Relaxed);
+        bump(&stats.keyspace_misses, misses);
     }
     if dirty > 0 {
         srv.dirty.fetch_add(dirty, Relaxed);

@@ -71,6 +71,12 @@ impl CmdError {
     }
 }
 
+impl From<crate::util::num::NumError> for CmdError {
+    fn from(e: crate::util::num::NumError) -> CmdError {
+        CmdError::Msg(e.message())
+    }
+}
+
 impl fmt::Display for CmdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message())

@@ -102,30 +102,8 @@ fn keys_cmd(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN cursor like Redis's `strtoul`: decimal, optionally negative
-/// (wrapping), nothing else.
-pub fn parse_cursor(s: &[u8]) -> Result<u64, CmdError> {
-    let bad = || CmdError::err("invalid cursor");
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(bad());
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((d - b'0') as u64))
-            .ok_or_else(bad)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 fn scan(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let cursor = parse_cursor(args.get(1))?;
+    let cursor = crate::util::num::parse_scan_cursor(args.get(1))?;
     let mut count = 10usize;
     let mut pattern: Option<&[u8]> = None;
     let mut type_filter: Option<&[u8]> = None;

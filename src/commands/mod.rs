@@ -153,6 +153,9 @@ pub struct Keys<'k> {
     pub misses: u64,
     /// Changes made (for the `dirty` counter behind save points).
     pub dirty: u64,
+    /// Shard and hash of the key looked up last, by address: a command
+    /// usually touches the same argument several times (check, then write).
+    memo: (usize, usize, usize, u64),
 }
 
 fn not_locked() -> CmdError {
@@ -170,14 +173,27 @@ impl<'k> Keys<'k> {
             hits: 0,
             misses: 0,
             dirty: 0,
+            memo: (0, 0, 0, 0),
         }
+    }
+
+    /// Shard index and hash of `key`, memoized for the last key seen.
+    fn locate(&mut self, key: &[u8]) -> (usize, u64) {
+        let id = (key.as_ptr() as usize, key.len());
+        if self.memo.0 == id.0 && self.memo.1 == id.1 && id.0 != 0 {
+            return (self.memo.2, self.memo.3);
+        }
+        let (shard, hash) = (shard_of(key), hash_key(key));
+        self.memo = (id.0, id.1, shard, hash);
+        (shard, hash)
     }
 
     /// The table of `key`'s shard in the database `db`, and the key's hash.
     pub fn db_at(&mut self, db: usize, key: &[u8]) -> Result<(&mut Db, u64), CmdError> {
-        let shard = self.locked.shard(shard_of(key)).ok_or_else(not_locked)?;
+        let (shard, hash) = self.locate(key);
+        let shard = self.locked.shard(shard).ok_or_else(not_locked)?;
         let table = shard.dbs.get_mut(db).ok_or(CmdError::DbIndexOutOfRange)?;
-        Ok((table, hash_key(key)))
+        Ok((table, hash))
     }
 
     /// The table of `key`'s shard in the selected database, and the key's hash.
@@ -200,62 +216,56 @@ impl<'k> Keys<'k> {
 
     /// Applies lazy expiry to `key`; true if it exists afterwards.
     pub fn exists(&mut self, key: &[u8]) -> Result<bool, CmdError> {
-        let now = self.now_ms;
-        let (db, h) = self.db(key)?;
-        match db.expire_if_needed(key, h, now) {
-            Lookup::Live => Ok(true),
-            Lookup::Expired => {
-                self.expired += 1;
-                Ok(false)
-            }
-            Lookup::Missing => Ok(false),
-        }
+        Ok(self.write(key)?.is_some())
     }
 
     /// Looks a key up for reading: lazy expiry, hit/miss stats, LRU touch.
     pub fn read(&mut self, key: &[u8]) -> Result<Option<EntryRef<'_>>, CmdError> {
-        if !self.exists(key)? {
-            self.misses += 1;
-            return Ok(None);
+        let (shard, hash) = self.locate(key);
+        match lookup_in(
+            &mut self.locked,
+            self.db,
+            self.now_ms,
+            shard,
+            hash,
+            key,
+            &mut self.expired,
+        )? {
+            Some(mut e) => {
+                self.hits += 1;
+                e.set_lru(crate::store::lru_clock());
+                Ok(Some(e.into_ref()))
+            }
+            None => {
+                self.misses += 1;
+                Ok(None)
+            }
         }
-        self.hits += 1;
-        let (db, h) = self.db(key)?;
-        let mut e = match db.get_mut(key, h) {
-            Some(e) => e,
-            None => return Ok(None),
-        };
-        e.set_lru(crate::store::lru_clock());
-        Ok(db.get(key, h))
     }
 
     /// Looks a key up for modification (lazy expiry, no hit stats).
     pub fn write(&mut self, key: &[u8]) -> Result<Option<EntryMut<'_>>, CmdError> {
-        if !self.exists(key)? {
-            return Ok(None);
-        }
-        let (db, h) = self.db(key)?;
-        Ok(db.get_mut(key, h))
+        let (shard, hash) = self.locate(key);
+        lookup_in(
+            &mut self.locked,
+            self.db,
+            self.now_ms,
+            shard,
+            hash,
+            key,
+            &mut self.expired,
+        )
     }
 
     /// Stores an entry under its key, replacing any previous value.
     pub fn insert(&mut self, entry: Entry) -> Result<Option<Entry>, CmdError> {
-        let (db, h) = {
-            let key = entry.as_ref().key();
-            let shard = self.locked.shard(shard_of(key)).ok_or_else(not_locked)?;
-            let h = hash_key(key);
-            (
-                shard
-                    .dbs
-                    .get_mut(self.db)
-                    .ok_or(CmdError::DbIndexOutOfRange)?,
-                h,
-            )
-        };
+        let (table, hash) = self.db(entry.as_ref().key())?;
+        let old = table.insert(entry, hash);
         self.dirty += 1;
-        Ok(db.insert(entry, h))
+        Ok(old)
     }
 
-    /// Deletes a key (after lazy expiry); true if it existed.
+    /// Deletes a key (after lazy expiry), returning its entry if it existed.
     pub fn remove(&mut self, key: &[u8]) -> Result<Option<Entry>, CmdError> {
         if !self.exists(key)? {
             return Ok(None);
@@ -266,5 +276,26 @@ impl<'k> Keys<'k> {
             self.dirty += 1;
         }
         Ok(old)
+    }
+}
+
+/// One table lookup with lazy expiry applied and counted in `expired`.
+fn lookup_in<'a>(
+    locked: &'a mut Locked<'_>,
+    db: usize,
+    now_ms: i64,
+    shard: usize,
+    hash: u64,
+    key: &[u8],
+    expired: &mut u64,
+) -> Result<Option<EntryMut<'a>>, CmdError> {
+    let shard = locked.shard(shard).ok_or_else(not_locked)?;
+    let table = shard.dbs.get_mut(db).ok_or(CmdError::DbIndexOutOfRange)?;
+    match table.lookup(key, hash, now_ms) {
+        (Lookup::Expired, _) => {
+            *expired += 1;
+            Ok(None)
+        }
+        (_, e) => Ok(e),
     }
 }

@@ -420,19 +420,13 @@ fn decrby(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
+    // Computed in emulated 80-bit long double, as Redis does, so results
+    // match it digit for digit.
     let key = args.get(1);
-    let (cur, expire) = match read_owned(&mut ctx.keys, key)? {
-        None => (0.0, None),
-        Some((v, e)) => (num::parse_long_double(&v).ok_or(CmdError::NotFloat)?, e),
-    };
-    let by = num::parse_long_double(args.get(2)).ok_or(CmdError::NotFloat)?;
-    let new = cur + by;
-    if !new.is_finite() {
-        return Err(CmdError::err("increment would produce NaN or Infinity"));
-    }
-    let s = num::fmt_incrbyfloat(new);
-    store_string(&mut ctx.keys, key, s.as_bytes(), expire)?;
-    ctx.out.bulk(s.as_bytes());
+    let cur = read_owned(&mut ctx.keys, key)?;
+    let s = num::incrbyfloat(cur.as_ref().map(|(v, _)| &v[..]), args.get(2))?;
+    store_string(&mut ctx.keys, key, &s, cur.and_then(|(_, e)| e))?;
+    ctx.out.bulk(&s);
     Ok(())
 }
 

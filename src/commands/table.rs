@@ -6,7 +6,10 @@
 //! them, but they are invisible to clients: looking one up answers "unknown
 //! command" exactly as for a name Redis doesn't know.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+/// Name lookups happen on every command: a fast non-cryptographic hash.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
 use super::meta::{self, CommandMeta};
 use super::{Args, Binding, Handler, LockMode};
@@ -63,10 +66,10 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
 impl CommandTable {
     /// Joins the metadata with the bindings.
     pub fn build() -> CommandTable {
-        let bound: HashMap<&str, &Binding> = bindings().map(|b| (b.name, b)).collect();
+        let bound: StdHashMap<&str, &Binding> = bindings().map(|b| (b.name, b)).collect();
         let mut t = CommandTable {
             list: Vec::new(),
-            top: HashMap::new(),
+            top: HashMap::default(),
         };
         for m in meta::all() {
             let id = t.add(m, m.name.to_string(), &bound, None);
@@ -86,7 +89,7 @@ impl CommandTable {
         &mut self,
         m: &'static CommandMeta,
         fullname: String,
-        bound: &HashMap<&str, &Binding>,
+        bound: &StdHashMap<&str, &Binding>,
         parent: Option<usize>,
     ) -> usize {
         let id = self.list.len();
@@ -97,7 +100,7 @@ impl CommandTable {
             handler: b.map(|b| b.handler),
             lock: b.map(|b| b.lock).unwrap_or(LockMode::None),
             fullname,
-            subcommands: HashMap::new(),
+            subcommands: HashMap::default(),
             parent,
         });
         id

@@ -229,7 +229,10 @@ fn every_default_reparses_to_itself() {
 #[test]
 fn effective_list_matches_registry() {
     use super::registry::EFFECTIVE;
-    assert_eq!(docs_not_yet_effective().count(), PARAMS.len() - EFFECTIVE.len());
+    assert_eq!(
+        docs_not_yet_effective().count(),
+        PARAMS.len() - EFFECTIVE.len()
+    );
     assert!(!docs_not_yet_effective().any(|p| p.name == "threads"));
     assert!(docs_not_yet_effective().any(|p| p.name == "appendonly"));
 }

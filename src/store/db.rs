@@ -64,6 +64,25 @@ impl Db {
         self.dict.get_mut(key, hash)
     }
 
+    /// Finds `key` with one table lookup, deleting it instead if its TTL has
+    /// passed at `now_ms`.
+    pub fn lookup(&mut self, key: &[u8], hash: u64, now_ms: i64) -> (Lookup, Option<EntryMut<'_>>) {
+        let Some(p) = self.dict.find(key, hash) else {
+            return (Lookup::Missing, None);
+        };
+        // SAFETY: `p` is a live entry of `dict`, and `&mut self` gives us
+        // exclusive access to it until the returned borrow ends.
+        let expired = unsafe { EntryRef::from_ptr(p) }
+            .expire()
+            .is_some_and(|w| w <= now_ms);
+        if expired {
+            self.remove(key, hash);
+            return (Lookup::Expired, None);
+        }
+        // SAFETY: as above; the entry was not removed.
+        (Lookup::Live, Some(unsafe { EntryMut::from_ptr(p) }))
+    }
+
     /// Deletes `key` if its TTL has passed at `now_ms`, reporting what it found.
     pub fn expire_if_needed(&mut self, key: &[u8], hash: u64, now_ms: i64) -> Lookup {
         match self.dict.get(key, hash) {

@@ -78,6 +78,14 @@ impl Dict {
         None
     }
 
+    /// The entry for `key` as a raw pointer, for callers that decide what to
+    /// do with it (read, modify or delete) after one lookup.
+    pub(crate) fn find(&self, key: &[u8], hash: u64) -> Option<NonNull<Header>> {
+        let link = self.find_link(key, hash)?;
+        // SAFETY: find_link only returns links to live entries.
+        unsafe { NonNull::new(*link) }
+    }
+
     /// Looks a key up.
     pub fn get(&self, key: &[u8], hash: u64) -> Option<EntryRef<'_>> {
         let link = self.find_link(key, hash)?;

@@ -375,6 +375,14 @@ impl<'a> EntryMut<'a> {
         }
     }
 
+    /// Turns the exclusive borrow into a shared one of the same lifetime.
+    pub fn into_ref(self) -> EntryRef<'a> {
+        EntryRef {
+            ptr: self.ptr,
+            _life: PhantomData,
+        }
+    }
+
     /// A shared view with the same lifetime.
     pub fn view(&self) -> EntryRef<'_> {
         EntryRef {
