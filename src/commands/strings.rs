@@ -377,22 +377,33 @@ fn strlen(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
-    let (cur, expire) = match read_owned(&mut ctx.keys, key)? {
-        None => (0, None),
-        Some((v, e)) => (num::parse_i64(&v).ok_or(CmdError::NotInteger)?, e),
+    let mut digits = itoa::Buffer::new();
+    // One lookup: parse, add, and overwrite in place when the new digits
+    // fit (Redis modifies an unshared integer object in place too).
+    let (new, rebuild_expire) = match ctx.keys.write(key)? {
+        None => (by, Some(None)),
+        Some(mut e) => {
+            let view = e.view();
+            let cur = match view.value() {
+                ValueRef::Str(s, _) => num::parse_i64(s).ok_or(CmdError::NotInteger)?,
+                ValueRef::Obj(_) => return Err(CmdError::WrongType),
+            };
+            let expire = view.expire();
+            let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
+            if e.overwrite_str(digits.format(new).as_bytes(), StrEnc::Int) {
+                (new, None)
+            } else {
+                (new, Some(expire))
+            }
+        }
     };
-    let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
-    let mut b = itoa::Buffer::new();
-    let s = b.format(new).as_bytes();
-    let in_place = match ctx.keys.write(key)? {
-        Some(mut e) => e.overwrite_str(s, StrEnc::Int),
-        None => false,
-    };
-    if in_place {
-        ctx.keys.dirty += 1;
-    } else {
-        ctx.keys
-            .insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+    match rebuild_expire {
+        Some(expire) => {
+            let s = digits.format(new).as_bytes();
+            ctx.keys
+                .insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+        }
+        None => ctx.keys.dirty += 1,
     }
     ctx.out.int(new);
     Ok(())
