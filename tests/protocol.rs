@@ -155,7 +155,14 @@ fn auth_and_maxclients() {
     assert_eq!(roundtrip(&mut s, b"AUTH secret\r\n", 5), b"+OK\r\n");
     let _a = srv.raw();
     let _b = srv.raw();
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    // Wait until the server has registered all three clients.
+    for _ in 0..500 {
+        let info = roundtrip(&mut s, b"INFO clients\r\n", 60);
+        if String::from_utf8_lossy(&info).contains("connected_clients:3") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let mut d = srv.raw();
     assert_eq!(
         read_to_close(&mut d),
