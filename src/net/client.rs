@@ -205,8 +205,16 @@ impl Client {
             self.qbuf
                 .resize((self.filled + want).max(geometric).max(QBUF_INITIAL), 0);
         }
+        let space = self.qbuf.len() - self.filled;
         let n = self.conn.read(&mut self.qbuf[self.filled..])?;
         self.filled += n;
+        // A read that didn't fill the buffer drained the socket: with
+        // edge-triggered epoll, data arriving later raises a new event, so
+        // skip the read that would only return EAGAIN (one syscall less
+        // per request, as Redis's level-triggered loop does).
+        if n > 0 && n < space {
+            self.readable = false;
+        }
         Ok(n)
     }
 
