@@ -154,6 +154,9 @@ pub fn run(args: Vec<String>) -> i32 {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         config: RwLock::new(cfg),
+        inst_ops: 0.into(),
+        inst_input_bps: 0.into(),
+        inst_output_bps: 0.into(),
     });
     srv.refresh_hot(&srv.config.read());
     crate::store::update_lru_clock(Server::now_ms());
@@ -297,6 +300,7 @@ fn block_signals() {
 fn main_thread_loop(srv: &Arc<Server>) {
     let set = signal_set();
     let mut last_save_check = Instant::now();
+    let mut rates = crate::server::RateSampler::default();
     loop {
         let ts = libc::timespec {
             tv_sec: 0,
@@ -313,6 +317,7 @@ fn main_thread_loop(srv: &Arc<Server>) {
             crate::warning!("Received {name} scheduling shutdown...");
             shutdown_from_signal(srv);
         }
+        rates.sample(srv);
         if last_save_check.elapsed() >= Duration::from_secs(1) {
             last_save_check = Instant::now();
             crate::persist::snapshot::check_save_points(srv);

@@ -169,6 +169,46 @@ pub struct Server {
     pub config_file: Option<String>,
     /// Path of the executable (INFO `executable`).
     pub executable: String,
+    /// Recent rates for INFO: ops/s, input and output bytes/s (sampled by
+    /// the main thread every 100 ms, averaged over 16 samples like Redis).
+    pub inst_ops: AtomicU64,
+    /// See `inst_ops`.
+    pub inst_input_bps: AtomicU64,
+    /// See `inst_ops`.
+    pub inst_output_bps: AtomicU64,
+}
+
+/// The main thread's sampler behind the `instantaneous_*` INFO fields.
+#[derive(Default)]
+pub struct RateSampler {
+    last: Option<(Instant, [u64; 3])>,
+    samples: std::collections::VecDeque<[f64; 3]>,
+}
+
+impl RateSampler {
+    /// Takes one sample of the counters and publishes the averaged rates.
+    pub fn sample(&mut self, srv: &Server) {
+        let now = Instant::now();
+        let cur = [
+            srv.sum_stat(|s| s.commands.load(Relaxed)),
+            srv.sum_stat(|s| s.net_input_bytes.load(Relaxed)),
+            srv.sum_stat(|s| s.net_output_bytes.load(Relaxed)),
+        ];
+        if let Some((t, prev)) = self.last {
+            let dt = now.duration_since(t).as_secs_f64().max(1e-3);
+            let rate = |i: usize| cur[i].saturating_sub(prev[i]) as f64 / dt;
+            self.samples.push_back([rate(0), rate(1), rate(2)]);
+            if self.samples.len() > 16 {
+                self.samples.pop_front();
+            }
+            let n = self.samples.len() as f64;
+            let avg = |i: usize| (self.samples.iter().map(|s| s[i]).sum::<f64>() / n) as u64;
+            srv.inst_ops.store(avg(0), Relaxed);
+            srv.inst_input_bps.store(avg(1), Relaxed);
+            srv.inst_output_bps.store(avg(2), Relaxed);
+        }
+        self.last = Some((now, cur));
+    }
 }
 
 impl Server {

@@ -4,7 +4,9 @@
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::strings::{growable, read_string};
-use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K};
+use super::{
+    bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
+};
 use crate::store::{Entry, NewValue, StrEnc};
 
 /// The bitmap family's command bindings.
@@ -89,21 +91,7 @@ fn getbit(ctx: &mut Ctx, args: Args) -> CmdResult {
 /// of `len` bytes; `None` when the range is empty.
 fn bit_range(start: i64, end: i64, len: usize, isbit: bool) -> Option<(u64, u64)> {
     let total = if isbit { len as i64 * 8 } else { len as i64 };
-    let (mut s, mut e) = (start, end);
-    if s < 0 {
-        s += total;
-    }
-    if e < 0 {
-        e += total;
-    }
-    s = s.max(0);
-    e = e.max(0);
-    if e >= total {
-        e = total - 1;
-    }
-    if s > e || total == 0 {
-        return None;
-    }
+    let (s, e) = clamp_range(start, end, total)?;
     if isbit {
         Some((s as u64, e as u64))
     } else {

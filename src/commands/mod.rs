@@ -89,6 +89,26 @@ impl<'a> Args<'a> {
     }
 }
 
+/// Redis's normalisation of an inclusive `start end` index pair over `len`
+/// items (GETRANGE, BITCOUNT, BITPOS, and later LRANGE): negative indexes
+/// count from the end, both are clamped into range; `None` when empty.
+pub fn clamp_range(start: i64, end: i64, len: i64) -> Option<(i64, i64)> {
+    let s = if start < 0 {
+        start.saturating_add(len)
+    } else {
+        start
+    }
+    .max(0);
+    let e = if end < 0 {
+        end.saturating_add(len)
+    } else {
+        end
+    }
+    .max(0)
+    .min(len - 1);
+    (len > 0 && s <= e).then_some((s, e))
+}
+
 /// A command handler.
 pub type Handler = fn(&mut Ctx<'_, '_>, Args<'_>) -> CmdResult;
 
@@ -297,5 +317,20 @@ fn lookup_in<'a>(
             Ok(None)
         }
         (_, e) => Ok(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clamp_range;
+
+    #[test]
+    fn clamp_range_follows_redis() {
+        assert_eq!(clamp_range(0, -1, 5), Some((0, 4)));
+        assert_eq!(clamp_range(-3, -2, 5), Some((2, 3)));
+        assert_eq!(clamp_range(-100, 100, 5), Some((0, 4)));
+        assert_eq!(clamp_range(3, 1, 5), None);
+        assert_eq!(clamp_range(0, 0, 0), None);
+        assert_eq!(clamp_range(i64::MIN, i64::MAX, 3), Some((0, 2)));
     }
 }

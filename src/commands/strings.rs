@@ -5,7 +5,9 @@
 //! rules: SET-like commands choose by content, INCR-like ones produce `int`,
 //! and commands that modify in place (APPEND, SETRANGE) produce `raw`.
 
-use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K};
+use super::{
+    bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
+};
 use crate::store::{Entry, NewValue, StrEnc, Value, ValueRef};
 use crate::util::num;
 
@@ -442,29 +444,15 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let mut start = args.int(2)?;
-    let mut end = args.int(3)?;
+    let start = args.int(2)?;
+    let end = args.int(3)?;
     let v = read_string(&mut ctx.keys, args.get(1))?.unwrap_or(b"");
-    let len = v.len() as i64;
-    if start < 0 && end < 0 && start > end {
-        ctx.out.bulk(b"");
-        return Ok(());
-    }
-    if start < 0 {
-        start += len;
-    }
-    if end < 0 {
-        end += len;
-    }
-    start = start.max(0);
-    end = end.max(0);
-    if end >= len {
-        end = len - 1;
-    }
-    if start > end || len == 0 {
-        ctx.out.bulk(b"");
-    } else {
-        ctx.out.bulk(&v[start as usize..=end as usize]);
+    // Both negative and crossed is empty before clamping (Redis's rule).
+    match clamp_range(start, end, v.len() as i64) {
+        Some((s, e)) if !(start < 0 && end < 0 && start > end) => {
+            ctx.out.bulk(&v[s as usize..=e as usize])
+        }
+        _ => ctx.out.bulk(b""),
     }
     Ok(())
 }

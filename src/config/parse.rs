@@ -122,39 +122,8 @@ pub fn repr(bytes: &[u8]) -> String {
     s
 }
 
-/// Redis's strict integer parser (`string2ll`): no spaces, no `+`, no leading zeros, no
-/// `-0`, must fit in i64. Used for every plain integer parameter.
-pub fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        if v > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
+/// Redis's strict integer parser (`string2ll`), shared with the commands.
+pub use crate::util::num::parse_i64 as string2ll;
 
 /// What C `strtoll` reports: the value (saturated on overflow), whether the whole input
 /// was consumed, and whether it overflowed. Some Redis parsers (save points, buffer

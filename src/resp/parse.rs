@@ -130,7 +130,7 @@ impl RequestParser {
                 }
                 return Ok(None);
             };
-            let count = match parse_len(line) {
+            let count = match crate::util::num::parse_i64(line) {
                 Some(n) if n <= i32::MAX as i64 => n,
                 _ => return Err(proto("invalid multibulk length")),
             };
@@ -161,7 +161,7 @@ impl RequestParser {
                             "Protocol error: expected '$', got '{got}'"
                         )));
                     }
-                    let len = match parse_len(&line[1..]) {
+                    let len = match crate::util::num::parse_i64(&line[1..]) {
                         Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
                         _ => return Err(proto("invalid bulk length")),
                     };
@@ -228,26 +228,6 @@ fn find_line(buf: &[u8], from: usize) -> Option<(&[u8], usize)> {
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
-}
-
-/// Parses a length the way Redis's `string2ll` does: an optional minus sign
-/// and decimal digits, no leading `+`, no spaces.
-fn parse_len(s: &[u8]) -> Option<i64> {
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
-    }
-    Some(if neg { -v } else { v })
 }
 
 /// Splits an inline request into arguments with the quoting rules of

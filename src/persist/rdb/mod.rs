@@ -240,41 +240,10 @@ pub(crate) fn parse_f64(s: &[u8]) -> Option<f64> {
     Some(v)
 }
 
-/// Parses `s` as an `i64` only if it is in canonical form (no sign `+`, no
-/// leading zeros, no `-0`, no spaces): the rule Redis uses (`string2ll`,
-/// `lpStringToInt64`) to decide when a string may be stored as an integer
-/// without changing the bytes clients read back.
-pub fn parse_canonical_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if negative {
-        if v > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
+/// Parses `s` as an `i64` only if it is in canonical form (Redis's
+/// `string2ll`): when a string may be stored as an integer without changing
+/// the bytes clients read back.
+pub use crate::util::num::parse_i64 as parse_canonical_i64;
 
 /// Formats a double like C's `printf("%.17g")`, which Redis uses for scores
 /// in listpacks and old-style RDB doubles; needed to write byte-identical
