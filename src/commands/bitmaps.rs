@@ -244,8 +244,10 @@ fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult {
     if out.is_empty() {
         ctx.keys.remove(dest)?;
     } else {
-        ctx.keys
-            .insert(Entry::new(dest, NewValue::Str(&out, StrEnc::Raw), None))?;
+        ctx.keys.insert(
+            dest,
+            Entry::new(dest, NewValue::Str(&out, StrEnc::Raw), None),
+        )?;
     }
     ctx.out.int(out.len() as i64);
     Ok(())

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::meta::{flags, CommandMeta};
 use super::table::{Command, Found};
-use super::{Args, CmdError, Ctx, Keys, LockMode};
+use super::{Args, CmdError, Ctx, Keys, LockMode, Planned};
 use crate::net::client::{Client, ClientShared, ClientState, ReplyMode};
 use crate::resp::{Parsed, ReplyBuf};
 use crate::server::{bump, Server, WorkerStats};
@@ -205,6 +205,7 @@ fn check_and_run(
         return Ok(());
     };
 
+    let mut planned = Planned::default();
     let locked = match cmd.lock {
         LockMode::None => Locked::default(),
         LockMode::All => srv.keyspace.lock_all(),
@@ -214,6 +215,7 @@ fn check_and_run(
             let mut spill: Vec<usize> = Vec::new();
             let complete = cmd.for_each_key(args, |k| {
                 let s = shard_of(k);
+                planned.push(k, s);
                 if n < shards.len() {
                     shards[n] = s;
                     n += 1;
@@ -253,7 +255,7 @@ fn check_and_run(
         srv,
         client: &mut *state,
         out: &mut *out,
-        keys: Keys::new(locked, 0, now_ms),
+        keys: Keys::new(locked, 0, now_ms, planned),
         stats,
     };
     ctx.keys.db = ctx.client.db;

@@ -244,7 +244,7 @@ fn rename_generic(ctx: &mut Ctx, args: Args, nx: bool) -> CmdResult {
     let v = old.as_ref();
     let moved = clone_entry(dst, &v, v.expire());
     drop(old);
-    ctx.keys.insert(moved)?;
+    ctx.keys.insert(dst, moved)?;
     if nx {
         ctx.out.int(1);
     } else {

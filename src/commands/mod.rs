@@ -176,6 +176,37 @@ pub struct Keys<'k> {
     /// Shard and hash of the key looked up last, by address: a command
     /// usually touches the same argument several times (check, then write).
     memo: (usize, usize, usize, u64),
+    /// Shards the dispatcher computed for the first key arguments while
+    /// planning locks, by address, so the CRC16 isn't computed twice.
+    planned: Planned,
+}
+
+/// Up to [`Planned::CAP`] key arguments with their shards, by address.
+#[derive(Clone, Copy, Default)]
+pub struct Planned {
+    keys: [(usize, usize, usize); Planned::CAP],
+    len: usize,
+}
+
+impl Planned {
+    /// How many keys are remembered.
+    pub const CAP: usize = 8;
+
+    /// Remembers `key`'s shard (ignored past the capacity).
+    pub fn push(&mut self, key: &[u8], shard: usize) {
+        if self.len < Self::CAP {
+            self.keys[self.len] = (key.as_ptr() as usize, key.len(), shard);
+            self.len += 1;
+        }
+    }
+
+    fn find(&self, key: &[u8]) -> Option<usize> {
+        let id = (key.as_ptr() as usize, key.len());
+        self.keys[..self.len]
+            .iter()
+            .find(|k| (k.0, k.1) == id)
+            .map(|k| k.2)
+    }
 }
 
 fn not_locked() -> CmdError {
@@ -184,7 +215,7 @@ fn not_locked() -> CmdError {
 
 impl<'k> Keys<'k> {
     /// Wraps the locks the dispatcher took.
-    pub fn new(locked: Locked<'k>, db: usize, now_ms: i64) -> Keys<'k> {
+    pub fn new(locked: Locked<'k>, db: usize, now_ms: i64, planned: Planned) -> Keys<'k> {
         Keys {
             locked,
             db,
@@ -194,6 +225,7 @@ impl<'k> Keys<'k> {
             misses: 0,
             dirty: 0,
             memo: (0, 0, 0, 0),
+            planned,
         }
     }
 
@@ -203,7 +235,8 @@ impl<'k> Keys<'k> {
         if self.memo.0 == id.0 && self.memo.1 == id.1 && id.0 != 0 {
             return (self.memo.2, self.memo.3);
         }
-        let (shard, hash) = (shard_of(key), hash_key(key));
+        let shard = self.planned.find(key).unwrap_or_else(|| shard_of(key));
+        let hash = hash_key(key);
         self.memo = (id.0, id.1, shard, hash);
         (shard, hash)
     }
@@ -277,9 +310,12 @@ impl<'k> Keys<'k> {
         )
     }
 
-    /// Stores an entry under its key, replacing any previous value.
-    pub fn insert(&mut self, entry: Entry) -> Result<Option<Entry>, CmdError> {
-        let (table, hash) = self.db(entry.as_ref().key())?;
+    /// Stores an entry under its key (`key`, the command's argument it was
+    /// made from, so its shard and hash are found without rehashing),
+    /// replacing any previous value.
+    pub fn insert(&mut self, key: &[u8], entry: Entry) -> Result<Option<Entry>, CmdError> {
+        debug_assert_eq!(key, entry.as_ref().key());
+        let (table, hash) = self.db(key)?;
         let old = table.insert(entry, hash);
         self.dirty += 1;
         Ok(old)

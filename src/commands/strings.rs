@@ -64,11 +64,10 @@ fn read_owned(keys: &mut Keys<'_>, key: &[u8]) -> Result<Option<OwnedString>, Cm
 
 /// Stores a string the way SET does: encoding chosen by content.
 pub fn store_string(keys: &mut Keys<'_>, key: &[u8], val: &[u8], expire: Option<i64>) -> CmdResult {
-    keys.insert(Entry::new(
+    keys.insert(
         key,
-        NewValue::Str(val, StrEnc::for_new(val)),
-        expire,
-    ))?;
+        Entry::new(key, NewValue::Str(val, StrEnc::for_new(val)), expire),
+    )?;
     Ok(())
 }
 
@@ -403,7 +402,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         Some(expire) => {
             let s = digits.format(new).as_bytes();
             ctx.keys
-                .insert(Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
+                .insert(key, Entry::new(key, NewValue::Str(s, StrEnc::Int), expire))?;
         }
         None => ctx.keys.dirty += 1,
     }

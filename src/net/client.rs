@@ -145,6 +145,8 @@ pub struct Client {
     pub readable: bool,
     /// The socket can't take more output right now.
     pub write_blocked: bool,
+    /// Queued in the worker's end-of-turn write list.
+    pub write_queued: bool,
 }
 
 /// Initial query buffer size.
@@ -174,6 +176,7 @@ impl Client {
             shared,
             readable: true,
             write_blocked: false,
+            write_queued: false,
         }
     }
 

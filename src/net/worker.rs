@@ -22,7 +22,7 @@ use parking_lot::Mutex;
 
 use super::client::{Client, ClientShared, Conn};
 use crate::commands::dispatch::{execute_batch, BatchOutcome};
-use crate::server::Server;
+use crate::server::{bump, Server};
 use crate::store::expire::ExpireCycle;
 
 const WAKER: Token = Token(usize::MAX);
@@ -65,8 +65,14 @@ pub struct Worker {
     /// Connections to revisit without waiting for readiness: parked on a
     /// lock, or cut short for fairness.
     retry: Vec<usize>,
+    /// Connections with replies to write at the end of this loop turn.
+    pending_writes: Vec<usize>,
     expire: ExpireCycle,
 }
+
+/// Bytes of replies Redis keeps in a client's static buffer before its
+/// output limits start counting.
+const REPLY_BUF: usize = 16 * 1024;
 
 impl Worker {
     /// Creates a worker and its mailbox.
@@ -85,6 +91,7 @@ impl Worker {
             clients: Vec::new(),
             free: Vec::new(),
             retry: Vec::new(),
+            pending_writes: Vec::new(),
             expire: ExpireCycle::new(crate::store::random_seed()),
         };
         Ok((w, mailbox))
@@ -144,6 +151,7 @@ impl Worker {
             } else {
                 idle_retries = 0;
             }
+            self.flush_pending();
             if Instant::now() >= next_cron {
                 self.cron();
                 let hz = self.srv.hot.hz.load(Relaxed).max(1);
@@ -275,7 +283,7 @@ impl Worker {
                 }
                 Ok(n) => {
                     reads += 1;
-                    stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                    bump(&stats.net_input_bytes, n as u64);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     c.readable = false;
@@ -287,29 +295,59 @@ impl Worker {
                 }
             }
         }
-        if !c.write_blocked {
-            match c.flush() {
-                Ok(n) => {
-                    stats.net_output_bytes.fetch_add(n as u64, Relaxed);
-                }
-                Err(_) => close = true,
-            }
-        }
         // Unauthenticated clients may not make the server buffer replies
-        // they don't read (Redis closes them past 1 KiB).
+        // they don't read: Redis closes them once replies overflow its
+        // 16 KiB static reply buffer by more than 1 KiB.
         if !c.state.authenticated
-            && c.pending_output() > 1024
+            && c.pending_output() > REPLY_BUF + 1024
             && srv.hot.auth_required.load(Relaxed)
         {
             close = true;
         }
         c.shared.qbuf.store(c.filled, Relaxed);
         c.shared.omem.store(c.pending_output(), Relaxed);
-        if c.state.close_after_reply && c.pending_output() == 0 {
-            close = true;
-        }
         if close {
             self.close(t);
+            return;
+        }
+        if c.pending_output() > 0 {
+            // Written after every ready connection of this loop turn ran,
+            // like Redis's beforeSleep: replies leave in one burst, which
+            // halves the wake-ups of a client driving many connections.
+            if !c.write_blocked && !c.write_queued {
+                c.write_queued = true;
+                self.pending_writes.push(t);
+            }
+        } else if c.state.close_after_reply {
+            self.close(t);
+        }
+    }
+
+    /// Writes the replies queued during this loop turn.
+    fn flush_pending(&mut self) {
+        let stats = self.srv.worker_stats[self.idx].clone();
+        let list = std::mem::take(&mut self.pending_writes);
+        for &t in &list {
+            let Some(Some(c)) = self.clients.get_mut(t) else {
+                continue;
+            };
+            c.write_queued = false;
+            let close = match c.flush() {
+                Ok(n) => {
+                    bump(&stats.net_output_bytes, n as u64);
+                    c.state.close_after_reply && c.pending_output() == 0
+                }
+                Err(_) => true,
+            };
+            c.shared.omem.store(c.pending_output(), Relaxed);
+            if close {
+                self.close(t);
+            }
+        }
+        let mut list = list;
+        list.clear();
+        if self.pending_writes.is_empty() {
+            self.pending_writes = list;
         }
     }
 
