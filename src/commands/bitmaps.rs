@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::strings::{growable, read_string};
+use super::strings::{grow_to, growable, read_string};
 use super::{
     bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
 };
@@ -50,9 +50,7 @@ fn bits_mut<'e>(
 ) -> Result<&'e mut Vec<u8>, CmdError> {
     keys.dirty += 1;
     let v = growable(keys, key)?;
-    if v.len() < len {
-        v.resize(len, 0);
-    }
+    grow_to(v, len);
     Ok(v)
 }
 
@@ -135,15 +133,21 @@ fn count_bits(v: &[u8], from: u64, to: u64) -> u64 {
 }
 
 fn bitcount(ctx: &mut Ctx, args: Args) -> CmdResult {
+    // Redis looks the key up before it parses the range.
+    let Some(v) = read_string(&mut ctx.keys, args.get(1))? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
     let (range, isbit) = match args.len() {
         2 => (None, false),
         4 | 5 => (Some((args.int(2)?, args.int(3)?)), parse_unit(args, 4)?),
         _ => return Err(CmdError::Syntax),
     };
-    let v = read_string(&mut ctx.keys, args.get(1))?.unwrap_or(b"");
     let n = match range {
         None if v.is_empty() => 0,
         None => count_bits(v, 0, v.len() as u64 * 8 - 1),
+        // Both negative and crossed counts nothing, before clamping.
+        Some((s, e)) if s < 0 && e < 0 && s > e => 0,
         Some((s, e)) => match bit_range(s, e, v.len(), isbit) {
             Some((a, b)) => count_bits(v, a, b),
             None => 0,
@@ -175,6 +179,11 @@ fn bitpos(ctx: &mut Ctx, args: Args) -> CmdResult {
         return Err(CmdError::err("The bit argument must be 1 or 0."));
     }
     let want = bit == 1;
+    // Redis looks the key up before it parses the range.
+    let Some(v) = read_string(&mut ctx.keys, args.get(1))? else {
+        ctx.out.int(if want { -1 } else { 0 });
+        return Ok(());
+    };
     if args.len() > 6 {
         return Err(CmdError::Syntax);
     }
@@ -189,10 +198,6 @@ fn bitpos(ctx: &mut Ctx, args: Args) -> CmdResult {
         None
     };
     let isbit = parse_unit(args, 5)?;
-    let Some(v) = read_string(&mut ctx.keys, args.get(1))? else {
-        ctx.out.int(if want { -1 } else { 0 });
-        return Ok(());
-    };
     let range = match start {
         None => (!v.is_empty()).then(|| (0, v.len() as u64 * 8 - 1)),
         Some(s) => bit_range(s, end.unwrap_or(-1), v.len(), isbit),
@@ -264,9 +269,10 @@ fn parse_type(arg: &[u8]) -> Result<FieldType, CmdError> {
     let bad = || {
         CmdError::err("Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
     };
+    // Lowercase only, as Redis.
     let signed = match arg.first() {
-        Some(b'i') | Some(b'I') => true,
-        Some(b'u') | Some(b'U') => false,
+        Some(b'i') => true,
+        Some(b'u') => false,
         _ => return Err(bad()),
     };
     let bits = crate::util::num::parse_i64(&arg[1..]).ok_or_else(bad)?;
@@ -316,28 +322,93 @@ enum Overflow {
     Fail,
 }
 
-/// Adds `incr` to `old` in type `t` under the overflow policy; `None` on FAIL.
-fn field_incr(old: i64, incr: i64, t: FieldType, ov: Overflow) -> Option<i64> {
-    let (min, max): (i128, i128) = if t.signed {
-        (-(1i128 << (t.bits - 1)), (1i128 << (t.bits - 1)) - 1)
+/// Redis's signed overflow check for `value + incr` in a `bits`-wide field:
+/// `None` if it fits, otherwise the value WRAP or SAT store. The arithmetic
+/// wraps exactly as Redis's C does, quirks included (`SAT SET i8 0
+/// -9223372036854775808` stores 127 there too).
+fn overflow_signed(value: i64, incr: i64, bits: u32, ov: Overflow) -> Option<i64> {
+    let max: i64 = if bits == 64 {
+        i64::MAX
     } else {
-        (0, (1i128 << t.bits) - 1)
+        (1i64 << (bits - 1)) - 1
     };
-    let sum = old as i128 + incr as i128;
-    if sum >= min && sum <= max {
-        return Some(sum as i64);
-    }
-    match ov {
-        Overflow::Fail => None,
-        Overflow::Sat => Some(if sum > max { max as i64 } else { min as i64 }),
-        Overflow::Wrap => {
-            let m = 1i128 << t.bits;
-            let mut w = sum.rem_euclid(m);
-            if t.signed && w > max {
-                w -= m;
+    let min = -max - 1;
+    let maxincr = (max as u64).wrapping_sub(value as u64) as i64;
+    let minincr = min.wrapping_sub(value);
+    let wrap = || {
+        let mut c = (value as u64).wrapping_add(incr as u64);
+        if bits < 64 {
+            let mask = u64::MAX << bits;
+            if c & (1u64 << (bits - 1)) != 0 {
+                c |= mask;
+            } else {
+                c &= !mask;
             }
-            Some(w as i64)
         }
+        c as i64
+    };
+    if value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr) {
+        Some(if ov == Overflow::Wrap { wrap() } else { max })
+    } else if value < min
+        || (bits != 64 && incr < minincr)
+        || (value < 0 && incr < 0 && incr < minincr)
+    {
+        Some(if ov == Overflow::Wrap { wrap() } else { min })
+    } else {
+        None
+    }
+}
+
+/// Redis's unsigned overflow check; see [`overflow_signed`].
+fn overflow_unsigned(value: u64, incr: i64, bits: u32, ov: Overflow) -> Option<u64> {
+    let max: u64 = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    let maxincr = max.wrapping_sub(value) as i64;
+    let minincr = value.wrapping_neg() as i64;
+    let wrap = || value.wrapping_add(incr as u64) & !(u64::MAX.checked_shl(bits).unwrap_or(0));
+    if value > max || (incr > 0 && incr > maxincr) {
+        Some(if ov == Overflow::Wrap { wrap() } else { max })
+    } else if incr < 0 && incr < minincr {
+        Some(if ov == Overflow::Wrap { wrap() } else { 0 })
+    } else {
+        None
+    }
+}
+
+/// Applies SET (`incr` is None) or INCRBY to a field holding `old`, returning
+/// the value to store and the value to reply, or `None` on FAIL overflow.
+fn field_update(
+    old: i64,
+    t: FieldType,
+    set: Option<i64>,
+    incr: i64,
+    ov: Overflow,
+) -> Option<(i64, i64)> {
+    if t.signed {
+        let (value, by) = match set {
+            Some(v) => (v, 0),
+            None => (old, incr),
+        };
+        let new = match overflow_signed(value, by, t.bits, ov) {
+            Some(_) if ov == Overflow::Fail => return None,
+            Some(w) => w,
+            None => value.wrapping_add(by),
+        };
+        Some((new, if set.is_some() { old } else { new }))
+    } else {
+        let (value, by) = match set {
+            Some(v) => (v as u64, 0),
+            None => (old as u64, incr),
+        };
+        let new = match overflow_unsigned(value, by, t.bits, ov) {
+            Some(_) if ov == Overflow::Fail => return None,
+            Some(w) => w,
+            None => value.wrapping_add(by as u64),
+        };
+        Some((new as i64, if set.is_some() { old } else { new as i64 }))
     }
 }
 
@@ -378,11 +449,6 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
                 i += 4;
             }
             b"OVERFLOW" if remaining >= 1 => {
-                if readonly {
-                    return Err(CmdError::err(
-                        "BITFIELD_RO only supports the GET subcommand",
-                    ));
-                }
                 ov = match args.get(i + 1).to_ascii_uppercase().as_slice() {
                     b"WRAP" => Overflow::Wrap,
                     b"SAT" => Overflow::Sat,
@@ -422,22 +488,13 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
     for op in &ops {
         match *op {
             FieldOp::Get(t, off) => replies.push(Some(get_field(v, off, t))),
-            FieldOp::Set(t, off, val, ov) => {
+            FieldOp::Set(t, off, val, ov) | FieldOp::Incr(t, off, val, ov) => {
+                let set = matches!(op, FieldOp::Set(..)).then_some(val);
                 let old = get_field(v, off, t);
-                match field_incr(0, val, t, ov) {
-                    Some(nv) => {
-                        set_field(v, off, t, nv);
-                        replies.push(Some(old));
-                    }
-                    None => replies.push(None),
-                }
-            }
-            FieldOp::Incr(t, off, by, ov) => {
-                let old = get_field(v, off, t);
-                match field_incr(old, by, t, ov) {
-                    Some(nv) => {
-                        set_field(v, off, t, nv);
-                        replies.push(Some(nv));
+                match field_update(old, t, set, val, ov) {
+                    Some((stored, reply)) => {
+                        set_field(v, off, t, stored);
+                        replies.push(Some(reply));
                     }
                     None => replies.push(None),
                 }

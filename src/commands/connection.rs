@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::server_cmds::help_reply;
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::None as N};
-use crate::net::client::{ClientShared, ReplyMode};
+use crate::net::client::ClientShared;
 use crate::server::Server;
 
 /// The connection family's command bindings.
@@ -146,14 +146,10 @@ fn hello(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let n = crate::util::num::parse_i64(args.get(1))
-        .ok_or_else(|| CmdError::err("value is not an integer or out of range"))?;
-    if n < 0 || n as usize >= ctx.srv.keyspace.num_dbs() {
-        return Err(CmdError::DbIndexOutOfRange);
-    }
-    ctx.client.db = n as usize;
+    let n = super::keys::parse_db(ctx, args.get(1))?;
+    ctx.client.db = n;
     if let Some(sh) = shared_of(ctx) {
-        sh.db.store(n as usize, Relaxed);
+        sh.db.store(n, Relaxed);
     }
     ctx.out.ok();
     Ok(())
@@ -167,8 +163,7 @@ fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult {
 
 fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
     ctx.client.db = 0;
-    ctx.client.reply_mode = ReplyMode::On;
-    ctx.client.no_evict = false;
+    ctx.client.reply = Default::default();
     ctx.out.resp3 = false;
     ctx.client.authenticated = !ctx.srv.hot.auth_required.load(Relaxed);
     if let Some(sh) = shared_of(ctx) {
@@ -246,7 +241,12 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
         String::from_utf8_lossy(&name),
         (now_ms - c.created_ms) / 1000,
         (now_ms - c.last_interaction_ms.load(Relaxed)) / 1000,
-        if c.unix { "U" } else { "N" },
+        match (c.unix, c.no_evict.load(Relaxed)) {
+            (true, true) => "Ue",
+            (true, false) => "U",
+            (false, true) => "e",
+            (false, false) => "N",
+        },
         c.db.load(Relaxed),
         qbuf,
         qbuf.max(16 * 1024) - qbuf,
@@ -258,37 +258,33 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
 }
 
 fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult {
+    // Redis's parsing: `TYPE t` alone, or `ID id...` (ids that name no
+    // client are skipped), nothing else.
     let mut ids: Option<Vec<u64>> = None;
-    let mut i = 2;
-    while i < args.len() {
-        if args.is(i, "TYPE") && i + 1 < args.len() {
-            let t = args.get(i + 1).to_ascii_lowercase();
-            if !matches!(
-                t.as_slice(),
-                b"normal" | b"master" | b"replica" | b"slave" | b"pubsub"
-            ) {
-                return Err(CmdError::err(format!(
-                    "Unknown client type '{}'",
-                    args.text(i + 1)
-                )));
-            }
-            if t != b"normal" {
-                ids = Some(Vec::new());
-            }
-            i += 2;
-        } else if args.is(i, "ID") && i + 1 < args.len() {
-            let mut v = Vec::new();
-            for a in args.from(i + 1) {
-                match crate::util::num::parse_i64(a) {
-                    Some(n) if n > 0 => v.push(n as u64),
-                    _ => return Err(CmdError::err("Invalid client ID")),
-                }
-            }
-            ids = Some(v);
-            i = args.len();
-        } else {
-            return Err(CmdError::Syntax);
+    if args.len() == 4 && args.is(2, "TYPE") {
+        let t = args.get(3).to_ascii_lowercase();
+        if !matches!(
+            t.as_slice(),
+            b"normal" | b"master" | b"replica" | b"slave" | b"pubsub"
+        ) {
+            return Err(CmdError::err(format!(
+                "Unknown client type '{}'",
+                args.text(3)
+            )));
         }
+        if t != b"normal" {
+            ids = Some(Vec::new());
+        }
+    } else if args.len() > 3 && args.is(2, "ID") {
+        let mut v = Vec::new();
+        for a in args.from(3) {
+            let id =
+                crate::util::num::parse_i64(a).ok_or_else(|| CmdError::err("Invalid client ID"))?;
+            v.push(id as u64);
+        }
+        ids = Some(v);
+    } else if args.len() != 2 {
+        return Err(CmdError::Syntax);
     }
     let now = Server::now_ms();
     let mut clients: Vec<_> = ctx.srv.clients.lock().values().cloned().collect();
@@ -403,14 +399,16 @@ fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn client_reply(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let r = &mut ctx.client.reply;
     if args.is(2, "ON") {
-        ctx.client.reply_mode = ReplyMode::On;
+        r.off = false;
+        r.skip = false;
         ctx.out.ok();
     } else if args.is(2, "OFF") {
-        ctx.client.reply_mode = ReplyMode::Off;
+        r.off = true;
     } else if args.is(2, "SKIP") {
-        if ctx.client.reply_mode == ReplyMode::On {
-            ctx.client.reply_mode = ReplyMode::Skip;
+        if !r.off {
+            r.skip_next = true;
         }
     } else {
         return Err(CmdError::Syntax);
@@ -419,12 +417,16 @@ fn client_reply(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult {
-    if args.is(2, "ON") {
-        ctx.client.no_evict = true;
+    let on = if args.is(2, "ON") {
+        true
     } else if args.is(2, "OFF") {
-        ctx.client.no_evict = false;
+        false
     } else {
         return Err(CmdError::Syntax);
+    };
+    ctx.client.no_evict = on;
+    if let Some(sh) = shared_of(ctx) {
+        sh.no_evict.store(on, Relaxed);
     }
     ctx.out.ok();
     Ok(())

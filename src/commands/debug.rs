@@ -12,7 +12,7 @@ use crate::store::{ValueRef, SHARDS};
 pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
     let sub = args.get(1).to_ascii_lowercase();
     match (sub.as_slice(), args.len()) {
-        (b"help", _) => {
+        (b"help", 2) => {
             super::server_cmds::help_reply(
                 ctx,
                 "DEBUG",
@@ -21,8 +21,6 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
                     "    Output a hex signature representing the current DB content.",
                     "DIGEST-VALUE <key> [<key> ...]",
                     "    Output a hex signature of the values of all the specified keys.",
-                    "JMAP",
-                    "    Does nothing (kept for compatibility).",
                     "LOG <message>",
                     "    Write <message> to the server log.",
                     "OBJECT <key>",
@@ -58,7 +56,7 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
             ctx.out.ok();
             Ok(())
         }
-        (b"jmap", _) | (b"change-repl-id", _) | (b"quicklist-packed-threshold", _) => {
+        (b"change-repl-id", 2) | (b"quicklist-packed-threshold", 3) => {
             ctx.out.ok();
             Ok(())
         }
@@ -87,10 +85,6 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
             Ok(())
         }
         (b"reload", _) => reload(ctx, args),
-        (b"stringmatch-len", _) => {
-            ctx.out.int(0);
-            Ok(())
-        }
         _ => Err(CmdError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             args.text(1)

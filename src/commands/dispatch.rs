@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::meta::{flags, CommandMeta};
 use super::table::{Command, Found};
 use super::{Args, CmdError, Ctx, Keys, LockMode, Planned};
-use crate::net::client::{Client, ClientShared, ClientState, ReplyMode};
+use crate::net::client::{Client, ClientShared, ClientState};
 use crate::resp::{Parsed, ReplyBuf};
 use crate::server::{bump, Server, WorkerStats};
 use crate::store::{shard_of, Locked};
@@ -99,15 +99,13 @@ pub fn run_command(
         out.buf.truncate(reply_start);
         return result;
     }
-    match state.reply_mode {
-        ReplyMode::On => {}
-        ReplyMode::Off => out.buf.truncate(reply_start),
-        ReplyMode::Skip => state.reply_mode = ReplyMode::SkipThis,
-        ReplyMode::SkipThis => {
-            out.buf.truncate(reply_start);
-            state.reply_mode = ReplyMode::On;
-        }
+    // Replies are dropped while OFF or SKIP is set (checked after the
+    // command, since CLIENT REPLY ON clears them before replying); then
+    // SKIP_NEXT becomes SKIP for the next command, as Redis's resetClient.
+    if state.reply.off || state.reply.skip {
+        out.buf.truncate(reply_start);
     }
+    state.reply.skip = std::mem::take(&mut state.reply.skip_next);
     Ok(())
 }
 
@@ -154,14 +152,14 @@ fn check_and_run(
                     break;
                 }
                 let room = 128 - list.len();
-                let text = String::from_utf8_lossy(a);
+                let text = String::from_utf8_lossy(until_nul(a));
                 list.push('\'');
                 list.push_str(truncate(&text, room));
                 list.push_str("' ");
             }
             let msg = format!(
                 "ERR unknown command '{}', with args beginning with: {}",
-                truncate(&args.text(0), 128),
+                truncate(&String::from_utf8_lossy(until_nul(args.get(0))), 128),
                 list
             );
             reject(stats, out, None, CmdError::raw(msg));
@@ -249,6 +247,7 @@ fn check_and_run(
         }
     };
 
+    shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
     let start_us = Server::now_us();
     let now_ms = start_us / 1000;
     let mut ctx = Ctx {
@@ -281,7 +280,6 @@ fn check_and_run(
     if dirty > 0 {
         srv.dirty.fetch_add(dirty, Relaxed);
     }
-    shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
     shared.last_interaction_ms.store(now_ms, Relaxed);
     if let Err(e) = result {
         cs.failed.fetch_add(1, Relaxed);
@@ -299,6 +297,12 @@ fn debug_allowed(srv: &Server, state: &ClientState) -> bool {
         "local" => state.local,
         _ => false,
     }
+}
+
+/// The bytes before the first NUL: Redis formats these messages with C's
+/// `%s`, which stops there.
+fn until_nul(a: &[u8]) -> &[u8] {
+    a.iter().position(|&b| b == 0).map_or(a, |n| &a[..n])
 }
 
 fn truncate(s: &str, max: usize) -> &str {

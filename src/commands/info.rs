@@ -22,6 +22,22 @@ const DEFAULT: &[&str] = &[
     "keyspace",
 ];
 const ALL_EXTRA: &[&str] = &["commandstats", "latencystats"];
+/// Redis's order of sections in the output, whatever the request's order.
+const ORDER: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+];
 
 /// INFO [section ...].
 pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
@@ -48,7 +64,7 @@ pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn render(srv: &Server, wanted: &[String]) -> String {
-    let order = DEFAULT.iter().chain(ALL_EXTRA).copied();
+    let order = ORDER.iter().copied();
     let mut out = String::new();
     for sec in order {
         if !wanted.iter().any(|w| w == sec) {

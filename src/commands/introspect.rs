@@ -269,7 +269,7 @@ pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
     for name in args.from(2) {
         match find(srv, name) {
             Some(c) => command_info(ctx.out, srv, c),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())

@@ -17,7 +17,7 @@ fn usage(ctx: &mut Ctx, args: Args) -> CmdResult {
         3 => {}
         5 if args.is(3, "SAMPLES") => {
             if args.int(4)? < 0 {
-                return Err(CmdError::NotInteger);
+                return Err(CmdError::Syntax);
             }
         }
         _ => return Err(CmdError::Syntax),

@@ -79,7 +79,7 @@ fn get(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-/// Expiry options shared by SET and GETEX.
+/// Options shared by SET and GETEX.
 #[derive(Default)]
 struct SetOpts {
     nx: bool,
@@ -87,47 +87,42 @@ struct SetOpts {
     get: bool,
     keepttl: bool,
     persist: bool,
-    expire: Option<i64>,
+    /// EX, PX, EXAT or PXAT, and the index of its value.
+    unit: Option<&'static str>,
+    expire_arg: usize,
 }
 
-/// Parses SET/GETEX options from `args[from..]` (Redis's
-/// `parseExtendedStringArgumentsOrReply`). `for_getex` allows PERSIST and
-/// forbids NX/XX/GET/KEEPTTL.
-fn parse_set_opts(
-    args: Args,
-    from: usize,
-    for_getex: bool,
-    now_ms: i64,
-    cmd: &'static str,
-) -> Result<SetOpts, CmdError> {
+/// Parses SET/GETEX options from `args[from..]` as Redis's
+/// `parseExtendedStringArgumentsOrReply` does: flags first (repeating the
+/// same option is allowed, conflicting ones are a syntax error), the expire
+/// value is only remembered here and validated later by [`expire_at`].
+/// `for_getex` allows PERSIST and forbids NX/XX/GET/KEEPTTL.
+fn parse_set_opts(args: Args, from: usize, for_getex: bool) -> Result<SetOpts, CmdError> {
     let mut o = SetOpts::default();
-    let mut unit_seen = false;
     let mut i = from;
     while i < args.len() {
-        let a = args.get(i);
-        let next = i + 1 < args.len();
-        let up = a.to_ascii_uppercase();
+        let has_next = i + 1 < args.len();
+        let up = args.get(i).to_ascii_uppercase();
+        let unit = o.unit;
         match up.as_slice() {
             b"NX" if !for_getex && !o.xx => o.nx = true,
             b"XX" if !for_getex && !o.nx => o.xx = true,
             b"GET" if !for_getex => o.get = true,
-            b"KEEPTTL" if !for_getex && !o.persist && !unit_seen => o.keepttl = true,
-            b"PERSIST" if for_getex && !unit_seen && !o.keepttl => o.persist = true,
-            b"EX" | b"PX" | b"EXAT" | b"PXAT" if next && !unit_seen && !o.keepttl && !o.persist => {
-                unit_seen = true;
-                let v = args.int(i + 1)?;
-                let seconds = up[0] == b'E';
-                if v <= 0 || (seconds && v > i64::MAX / 1000) {
-                    return Err(CmdError::InvalidExpire(cmd));
-                }
-                let mut ms = if seconds { v * 1000 } else { v };
-                if up.len() == 2 {
-                    if ms > i64::MAX - now_ms {
-                        return Err(CmdError::InvalidExpire(cmd));
-                    }
-                    ms += now_ms;
-                }
-                o.expire = Some(ms);
+            b"KEEPTTL" if !for_getex && !o.persist && unit.is_none() => o.keepttl = true,
+            b"PERSIST" if for_getex && unit.is_none() && !o.keepttl => o.persist = true,
+            b"EX" | b"PX" | b"EXAT" | b"PXAT"
+                if has_next
+                    && !o.keepttl
+                    && !o.persist
+                    && unit.is_none_or(|u| u.as_bytes() == up.as_slice()) =>
+            {
+                o.unit = Some(match up.as_slice() {
+                    b"EX" => "EX",
+                    b"PX" => "PX",
+                    b"EXAT" => "EXAT",
+                    _ => "PXAT",
+                });
+                o.expire_arg = i + 1;
                 i += 1;
             }
             _ => return Err(CmdError::Syntax),
@@ -137,12 +132,43 @@ fn parse_set_opts(
     Ok(o)
 }
 
-fn set(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let o = parse_set_opts(args, 3, false, ctx.keys.now_ms, "set")?;
-    set_generic(ctx, args.get(1), args.get(2), o)
+/// The absolute expiry (Unix ms) the parsed option asks for, validated as
+/// Redis's `getExpireMillisecondsOrReply` does.
+fn expire_at(
+    o: &SetOpts,
+    args: Args,
+    now_ms: i64,
+    cmd: &'static str,
+) -> Result<Option<i64>, CmdError> {
+    let Some(unit) = o.unit else { return Ok(None) };
+    let v = args.int(o.expire_arg)?;
+    let seconds = unit.starts_with('E');
+    if v <= 0 || (seconds && v > i64::MAX / 1000) {
+        return Err(CmdError::InvalidExpire(cmd));
+    }
+    let mut ms = if seconds { v * 1000 } else { v };
+    if unit.len() == 2 {
+        if ms > i64::MAX - now_ms {
+            return Err(CmdError::InvalidExpire(cmd));
+        }
+        ms += now_ms;
+    }
+    Ok(Some(ms))
 }
 
-fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: SetOpts) -> CmdResult {
+fn set(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let o = parse_set_opts(args, 3, false)?;
+    let expire = expire_at(&o, args, ctx.keys.now_ms, "set")?;
+    set_generic(ctx, args.get(1), args.get(2), o, expire)
+}
+
+fn set_generic(
+    ctx: &mut Ctx,
+    key: &[u8],
+    val: &[u8],
+    o: SetOpts,
+    new_expire: Option<i64>,
+) -> CmdResult {
     let old = if o.get || o.keepttl {
         read_owned(&mut ctx.keys, key)?
     } else {
@@ -164,7 +190,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: SetOpts) -> CmdResult {
         }
         return Ok(());
     }
-    let expire = match (o.expire, o.keepttl) {
+    let expire = match (new_expire, o.keepttl) {
         (Some(e), _) => Some(e),
         (None, true) => old.as_ref().and_then(|(_, e)| *e),
         (None, false) => None,
@@ -219,7 +245,7 @@ fn getset(ctx: &mut Ctx, args: Args) -> CmdResult {
         get: true,
         ..Default::default()
     };
-    set_generic(ctx, args.get(1), args.get(2), o)
+    set_generic(ctx, args.get(1), args.get(2), o, None)
 }
 
 fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
@@ -236,13 +262,14 @@ fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
-    let o = parse_set_opts(args, 2, true, ctx.keys.now_ms, "getex")?;
+    let o = parse_set_opts(args, 2, true)?;
     let Some((v, _)) = read_owned(&mut ctx.keys, key)? else {
         ctx.out.null();
         return Ok(());
     };
+    let expire = expire_at(&o, args, ctx.keys.now_ms, "getex")?;
     ctx.out.bulk(&v);
-    if let Some(when) = o.expire {
+    if let Some(when) = expire {
         if when <= ctx.keys.now_ms {
             ctx.keys.remove(key)?;
         } else {
@@ -321,6 +348,24 @@ fn check_size(ctx: &Ctx, len: u64) -> CmdResult {
     Ok(())
 }
 
+/// Grows a string value to `len` bytes (zero-filled) with Redis's `sds`
+/// policy: double while under 1 MiB, then add 1 MiB, so appends are
+/// amortised without doubling a 512 MiB string to reserve another 512 MiB.
+pub(crate) fn grow_to(v: &mut Vec<u8>, len: usize) {
+    if len <= v.len() {
+        return;
+    }
+    if len > v.capacity() {
+        let target = if len < 1 << 20 {
+            len * 2
+        } else {
+            len + (1 << 20)
+        };
+        v.reserve_exact(target - v.len());
+    }
+    v.resize(len, 0);
+}
+
 /// Makes `key`'s string value growable in place and returns it with the
 /// key's entry, creating an empty one if missing. Caller checked the type.
 pub(crate) fn growable<'e>(
@@ -364,7 +409,9 @@ fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
     };
     check_size(ctx, (cur + add.len()) as u64)?;
     let v = growable(&mut ctx.keys, key)?;
-    v.extend_from_slice(add);
+    let at = v.len();
+    grow_to(v, at + add.len());
+    v[at..].copy_from_slice(add);
     let len = v.len();
     ctx.keys.dirty += 1;
     ctx.out.int(len as i64);
@@ -437,7 +484,16 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
     let cur = read_owned(&mut ctx.keys, key)?;
     let s = num::incrbyfloat(cur.as_ref().map(|(v, _)| &v[..]), args.get(2))?;
-    store_string(&mut ctx.keys, key, &s, cur.and_then(|(_, e)| e))?;
+    // Redis stores the result as a plain string, never `int`-encoded.
+    let enc = if s.len() <= crate::store::value::EMBSTR_MAX {
+        StrEnc::Embstr
+    } else {
+        StrEnc::Raw
+    };
+    ctx.keys.insert(
+        key,
+        Entry::new(key, NewValue::Str(&s, enc), cur.and_then(|(_, e)| e)),
+    )?;
     ctx.out.bulk(&s);
     Ok(())
 }
@@ -478,9 +534,7 @@ fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
     check_size(ctx, offset as u64 + val.len() as u64)?;
     let v = growable(&mut ctx.keys, key)?;
     let end = offset as usize + val.len();
-    if v.len() < end {
-        v.resize(end, 0);
-    }
+    grow_to(v, end);
     v[offset as usize..end].copy_from_slice(val);
     let len = v.len();
     ctx.keys.dirty += 1;

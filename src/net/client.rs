@@ -85,6 +85,8 @@ pub struct ClientShared {
     pub resp: AtomicU32,
     /// Kill requested by another client.
     pub kill: AtomicBool,
+    /// CLIENT NO-EVICT ON (shown as flag `e`).
+    pub no_evict: AtomicBool,
     /// Unix socket client.
     pub unix: bool,
     /// Bytes read and written, for `tot-net-in`-like stats.
@@ -102,25 +104,23 @@ pub struct ClientState {
     pub authenticated: bool,
     /// Close the connection once the pending replies are written.
     pub close_after_reply: bool,
-    /// CLIENT REPLY OFF/SKIP state.
-    pub reply_mode: ReplyMode,
+    /// CLIENT REPLY state.
+    pub reply: ReplyFlags,
     /// CLIENT NO-EVICT.
     pub no_evict: bool,
     /// Connected over a unix socket or loopback (for `enable-debug-command local`).
     pub local: bool,
 }
 
-/// CLIENT REPLY modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyMode {
-    /// Replies are sent.
-    On,
-    /// No replies until CLIENT REPLY ON.
-    Off,
-    /// The next command's reply is dropped.
-    Skip,
-    /// This command's reply is dropped (SKIP was given by the previous one).
-    SkipThis,
+/// CLIENT REPLY state, Redis's `CLIENT_REPLY_OFF/SKIP/SKIP_NEXT` flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplyFlags {
+    /// CLIENT REPLY OFF: no replies until ON.
+    pub off: bool,
+    /// The reply of the command running now is dropped.
+    pub skip: bool,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
+    pub skip_next: bool,
 }
 
 /// A connection owned by one worker.
@@ -169,7 +169,7 @@ impl Client {
                 db: 0,
                 authenticated,
                 close_after_reply: false,
-                reply_mode: ReplyMode::On,
+                reply: ReplyFlags::default(),
                 no_evict: false,
                 local,
             },

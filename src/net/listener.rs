@@ -220,6 +220,7 @@ fn hand_out(
         omem: 0.into(),
         resp: 2.into(),
         kill: false.into(),
+        no_evict: false.into(),
         unix: conn.is_unix(),
         net_in: 0.into(),
     });

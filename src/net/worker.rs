@@ -389,7 +389,9 @@ impl Worker {
         if timeout > 0 {
             for t in 0..self.clients.len() {
                 let idle = match &self.clients[t] {
-                    Some(c) => now - c.shared.last_interaction_ms.load(Relaxed) > timeout * 1000,
+                    Some(c) => {
+                        now / 1000 - c.shared.last_interaction_ms.load(Relaxed) / 1000 > timeout
+                    }
                     None => false,
                 };
                 if idle {

@@ -188,7 +188,10 @@ impl RequestParser {
 
     fn parse_inline(&mut self, buf: &[u8]) -> Result<Option<Parsed>, ProtocolError> {
         let rest = &buf[self.start..];
-        let Some(nl) = memchr(b'\n', rest) else {
+        // Redis searches with strchr, which stops at a NUL byte: a line with
+        // a NUL before its newline waits for more input (until too big).
+        let searchable = &rest[..memchr(0, rest).unwrap_or(rest.len())];
+        let Some(nl) = memchr(b'\n', searchable) else {
             if rest.len() > INLINE_MAX_SIZE {
                 return Err(proto("too big inline request"));
             }
