@@ -406,6 +406,11 @@ mod tests {
                 b"set \"x\"y\r\n",
                 "Protocol error: unbalanced quotes in request",
             ),
+            (b"*01\r\n", "Protocol error: invalid multibulk length"),
+            (
+                b"*1\r\n$04\r\nPING\r\n",
+                "Protocol error: invalid bulk length",
+            ),
         ];
         for (input, err) in cases {
             let mut p = RequestParser::default();
@@ -428,6 +433,12 @@ mod tests {
                 "Protocol error: unauthenticated multibulk length".into()
             ))
         );
+    }
+
+    #[test]
+    fn inline_line_stops_at_nul() {
+        // Redis's strchr doesn't see a newline past a NUL: wait for more.
+        assert_eq!(RequestParser::default().parse(b"PI\0NG\r\n", LIM), Ok(None));
     }
 
     #[test]
