@@ -121,21 +121,20 @@ impl Worker {
                 }
                 continue;
             }
-            for ev in events.iter() {
-                if ev.token() == WAKER {
-                    self.drain_mailbox();
-                    continue;
+            self.handle_events(&events);
+            // Collect what became ready meanwhile before writing replies:
+            // bigger bursts of replies mean fewer wake-ups for clients that
+            // drive many connections (redis-benchmark, pooled clients).
+            for _ in 0..4 {
+                if self.pending_writes.is_empty()
+                    || self.poll.poll(&mut events, Some(Duration::ZERO)).is_err()
+                {
+                    break;
                 }
-                let t = ev.token().0;
-                if let Some(Some(c)) = self.clients.get_mut(t) {
-                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        c.readable = true;
-                    }
-                    if ev.is_writable() {
-                        c.write_blocked = false;
-                    }
-                    self.drive(t);
+                if events.is_empty() {
+                    break;
                 }
+                self.handle_events(&events);
             }
             if !self.retry.is_empty() {
                 let before: usize = self.retry.len();
@@ -164,6 +163,25 @@ impl Worker {
                 let _ = c.flush();
             }
             self.close(t);
+        }
+    }
+
+    fn handle_events(&mut self, events: &Events) {
+        for ev in events.iter() {
+            if ev.token() == WAKER {
+                self.drain_mailbox();
+                continue;
+            }
+            let t = ev.token().0;
+            if let Some(Some(c)) = self.clients.get_mut(t) {
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    c.readable = true;
+                }
+                if ev.is_writable() {
+                    c.write_blocked = false;
+                }
+                self.drive(t);
+            }
         }
     }
 
