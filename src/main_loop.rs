@@ -148,7 +148,7 @@ pub fn run(args: Vec<String>) -> i32 {
         started_unix_ms: Server::now_ms(),
         run_id: random_hex(40),
         threads,
-        port,
+        port: port.into(),
         config_file,
         executable: std::env::current_exe()
             .map(|p| p.display().to_string())
@@ -157,6 +157,7 @@ pub fn run(args: Vec<String>) -> i32 {
         inst_ops: 0.into(),
         inst_input_bps: 0.into(),
         inst_output_bps: 0.into(),
+        new_tcp_listeners: Default::default(),
     });
     srv.refresh_hot(&srv.config.read());
     crate::store::update_lru_clock(Server::now_ms());
@@ -223,11 +224,11 @@ fn banner(srv: &Server) {
             "\n  Ferrite {} (Redis {} compatible) 64 bit\n\n  Running in standalone mode\n  Port: {}\n  PID: {}\n\n",
             env!("CARGO_PKG_VERSION"),
             crate::REDIS_VERSION,
-            srv.port,
+            srv.port.load(Relaxed),
             std::process::id()
         ));
     } else {
-        crate::notice!("Running mode=standalone, port={}.", srv.port);
+        crate::notice!("Running mode=standalone, port={}.", srv.port.load(Relaxed));
     }
 }
 
@@ -244,7 +245,7 @@ fn write_pidfile(srv: &Server) {
     let cfg = srv.config.read();
     let path = match cfg.pidfile() {
         Some(p) if !p.is_empty() => p,
-        _ if cfg.daemonize() => format!("/var/run/redis_{}.pid", srv.port),
+        _ if cfg.daemonize() => format!("/var/run/redis_{}.pid", srv.port.load(Relaxed)),
         _ => return,
     };
     if let Err(e) = std::fs::write(&path, format!("{}\n", std::process::id())) {

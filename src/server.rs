@@ -163,8 +163,8 @@ pub struct Server {
     pub run_id: String,
     /// Number of worker threads.
     pub threads: usize,
-    /// TCP port actually listened on.
-    pub port: u16,
+    /// TCP port listened on (CONFIG SET port changes it).
+    pub port: std::sync::atomic::AtomicU16,
     /// Path of the config file, if started with one (for INFO and CONFIG REWRITE).
     pub config_file: Option<String>,
     /// Path of the executable (INFO `executable`).
@@ -176,6 +176,9 @@ pub struct Server {
     pub inst_input_bps: AtomicU64,
     /// See `inst_ops`.
     pub inst_output_bps: AtomicU64,
+    /// Listeners bound by CONFIG SET port/bind, for the acceptor to switch
+    /// to (it closes the old ones).
+    pub new_tcp_listeners: Mutex<Option<Vec<mio::net::TcpListener>>>,
 }
 
 /// The main thread's sampler behind the `instantaneous_*` INFO fields.

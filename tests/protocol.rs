@@ -169,3 +169,35 @@ fn auth_and_maxclients() {
         b"-ERR max number of clients reached\r\n"
     );
 }
+
+#[test]
+fn config_set_port_rebinds() {
+    let srv = common::Server::start(&[]);
+    let mut s = srv.raw();
+    let new_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cmd = format!("CONFIG SET port {new_port}\r\n");
+    assert_eq!(roundtrip(&mut s, cmd.as_bytes(), 5), b"+OK\r\n");
+    let mut ok = false;
+    for _ in 0..100 {
+        if let Ok(mut t) = std::net::TcpStream::connect(("127.0.0.1", new_port)) {
+            t.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            ok = roundtrip(&mut t, b"PING\r\n", 7) == b"+PONG\r\n";
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(ok, "new port does not answer");
+    // A port that is taken fails and leaves the configuration unchanged.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let cmd = format!("CONFIG SET port {}\r\n", taken.local_addr().unwrap().port());
+    let out = roundtrip(&mut s, cmd.as_bytes(), 40);
+    assert!(
+        out.starts_with(b"-ERR CONFIG SET failed (possibly related to argument 'port')"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::strings::{grow_to, growable, read_string};
+use super::strings::{grow_to, growable, read_string, write_string};
 use super::{
     bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
 };
@@ -64,7 +64,7 @@ fn setbit(ctx: &mut Ctx, args: Args) -> CmdResult {
     let byte = (off >> 3) as usize;
     let mask = 0x80u8 >> (off & 7);
     // Type check first so a wrong type never gets converted.
-    read_string(&mut ctx.keys, args.get(1))?;
+    write_string(&mut ctx.keys, args.get(1))?;
     let v = bits_mut(&mut ctx.keys, args.get(1), byte + 1)?;
     let old = v[byte] & mask != 0;
     if on {
@@ -462,7 +462,12 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
     }
     let key = args.get(1);
     let writes = ops.iter().any(|o| !matches!(o, FieldOp::Get(..)));
-    let current = read_string(&mut ctx.keys, key)?.map(|v| v.to_vec());
+    let current = if writes {
+        write_string(&mut ctx.keys, key)?
+    } else {
+        read_string(&mut ctx.keys, key)?
+    }
+    .map(|v| v.to_vec());
     if !writes {
         let v = current.unwrap_or_default();
         ctx.out.array(ops.len());

@@ -16,7 +16,6 @@ const PARTIAL: &[(&str, &str)] = &[
     ("info", "replication, persistence and memory fields are placeholders where the feature is missing"),
     ("client|list", "no pub/sub, MULTI or output-list accounting yet"),
     ("client|kill", "USER filter only knows the default user"),
-    ("config|set", "port, bind and unixsocket changes are stored but take effect at the next start"),
     ("object|freq", "LFU counters are not maintained yet"),
     ("flushall", "ASYNC frees in a background thread; no lazyfree counters"),
 ];

@@ -117,7 +117,7 @@ fn server(srv: &Server) -> String {
         os_name(),
         std::process::id(),
         srv.run_id,
-        srv.port,
+        srv.port.load(Relaxed),
         Server::now_us(),
         uptime,
         uptime / 86400,

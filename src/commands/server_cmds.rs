@@ -64,18 +64,31 @@ fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult {
         .map(|i| (args.get(i).to_vec(), args.get(i + 1).to_vec()))
         .collect();
     let mut cfg = ctx.srv.config.write();
+    let before = cfg.clone();
     let changed = cfg.set(&pairs).map_err(CmdError::raw)?;
-    ctx.srv.refresh_hot(&cfg);
-    for name in changed {
-        apply_change(ctx.srv, &cfg, name);
+    for name in &changed {
+        if let Err(why) = apply_change(ctx.srv, &cfg, name, &changed) {
+            // Like Redis: a change that can't be applied undoes the whole call.
+            *cfg = before;
+            return Err(CmdError::err(format!(
+                "CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            )));
+        }
     }
+    ctx.srv.refresh_hot(&cfg);
     drop(cfg);
     ctx.out.ok();
     Ok(())
 }
 
-/// Applies a changed parameter that has an effect beyond `Hot`.
-fn apply_change(_srv: &Server, cfg: &crate::config::Config, name: &str) {
+/// Applies a changed parameter that has an effect beyond `Hot`; the error
+/// text is Redis's for a failed apply.
+fn apply_change(
+    srv: &Server,
+    cfg: &crate::config::Config,
+    name: &str,
+    changed: &[&str],
+) -> Result<(), &'static str> {
     match name {
         "loglevel" => {
             if let Some(l) = crate::log::Level::parse(cfg.get_enum("loglevel")) {
@@ -85,8 +98,23 @@ fn apply_change(_srv: &Server, cfg: &crate::config::Config, name: &str) {
         "logfile" => {
             let _ = crate::log::set_file(cfg.get_str("logfile"));
         }
+        // Port and bind are rebound once even when both change in one call.
+        "port" | "bind" if name == "port" || !changed.contains(&"port") => {
+            let backlog = cfg.tcp_backlog() as i32;
+            let fresh =
+                crate::net::listener::bind_tcp(&cfg.bind(), cfg.port(), backlog).map_err(|_| {
+                    if name == "port" {
+                        "Unable to listen on this port"
+                    } else {
+                        "Failed to bind to specified addresses."
+                    }
+                })?;
+            srv.port.store(cfg.port(), Relaxed);
+            *srv.new_tcp_listeners.lock() = Some(fresh);
+        }
         _ => {}
     }
+    Ok(())
 }
 
 fn config_resetstat(ctx: &mut Ctx, _args: Args) -> CmdResult {

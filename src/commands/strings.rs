@@ -48,12 +48,34 @@ pub fn read_string<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<Option<&'e 
     }
 }
 
+/// The string value of `key` for a command that is about to modify it:
+/// like Redis's `lookupKeyWrite`, it applies lazy expiry but does not count
+/// a keyspace hit or miss.
+pub fn write_string<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<Option<&'e [u8]>, CmdError> {
+    match keys.write(key)? {
+        None => Ok(None),
+        Some(e) => match e.into_ref().value() {
+            ValueRef::Str(s, _) => Ok(Some(s)),
+            ValueRef::Obj(_) => Err(CmdError::WrongType),
+        },
+    }
+}
+
 /// Like [`read_string`] but copies, for commands that then write the key.
 /// A string value copied out, with its expiry.
 type OwnedString = (Vec<u8>, Option<i64>);
 
-fn read_owned(keys: &mut Keys<'_>, key: &[u8]) -> Result<Option<OwnedString>, CmdError> {
-    match keys.read(key)? {
+fn read_owned(
+    keys: &mut Keys<'_>,
+    key: &[u8],
+    count_stats: bool,
+) -> Result<Option<OwnedString>, CmdError> {
+    let found = if count_stats {
+        keys.read(key)?
+    } else {
+        keys.write(key)?.map(|e| e.into_ref())
+    };
+    match found {
         None => Ok(None),
         Some(e) => match e.value() {
             ValueRef::Str(s, _) => Ok(Some((s.to_vec(), e.expire()))),
@@ -170,7 +192,7 @@ fn set_generic(
     new_expire: Option<i64>,
 ) -> CmdResult {
     let old = if o.get || o.keepttl {
-        read_owned(&mut ctx.keys, key)?
+        read_owned(&mut ctx.keys, key, o.get)?
     } else {
         None
     };
@@ -263,7 +285,7 @@ fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
     let o = parse_set_opts(args, 2, true)?;
-    let Some((v, _)) = read_owned(&mut ctx.keys, key)? else {
+    let Some((v, _)) = read_owned(&mut ctx.keys, key, true)? else {
         ctx.out.null();
         return Ok(());
     };
@@ -399,7 +421,7 @@ pub(crate) fn growable<'e>(
 fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
     let add = args.get(2);
-    let cur = match read_string(&mut ctx.keys, key)? {
+    let cur = match write_string(&mut ctx.keys, key)? {
         None => {
             store_string(&mut ctx.keys, key, add, None)?;
             ctx.out.int(add.len() as i64);
@@ -482,7 +504,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
     // Computed in emulated 80-bit long double, as Redis does, so results
     // match it digit for digit.
     let key = args.get(1);
-    let cur = read_owned(&mut ctx.keys, key)?;
+    let cur = read_owned(&mut ctx.keys, key, false)?;
     let s = num::incrbyfloat(cur.as_ref().map(|(v, _)| &v[..]), args.get(2))?;
     // Redis stores the result as a plain string, never `int`-encoded.
     let enc = if s.len() <= crate::store::value::EMBSTR_MAX {
@@ -519,7 +541,7 @@ fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
     if offset < 0 {
         return Err(CmdError::err("offset is out of range"));
     }
-    let cur = read_string(&mut ctx.keys, key)?.map(|v| v.len());
+    let cur = write_string(&mut ctx.keys, key)?.map(|v| v.len());
     match cur {
         None if val.is_empty() => {
             ctx.out.int(0);

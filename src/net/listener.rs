@@ -124,6 +124,17 @@ pub fn run_acceptor(srv: Arc<Server>, mut listeners: Listeners) {
     let mut next_worker = 0usize;
     let keepalive = srv.config.read().get_int("tcp-keepalive");
     while !srv.shutdown.load(Relaxed) {
+        if let Some(fresh) = srv.new_tcp_listeners.lock().take() {
+            for l in listeners.tcp.iter_mut() {
+                let _ = poll.registry().deregister(l);
+            }
+            listeners.tcp = fresh;
+            for (i, l) in listeners.tcp.iter_mut().enumerate() {
+                if let Err(e) = poll.registry().register(l, Token(i), Interest::READABLE) {
+                    crate::warning!("Failed registering listener: {e}");
+                }
+            }
+        }
         if poll
             .poll(&mut events, Some(Duration::from_millis(100)))
             .is_err()
