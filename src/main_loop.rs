@@ -158,6 +158,8 @@ pub fn run(args: Vec<String>) -> i32 {
         inst_input_bps: 0.into(),
         inst_output_bps: 0.into(),
         new_tcp_listeners: Default::default(),
+        bgsave_child: 0.into(),
+        dirty_at_bgsave: 0.into(),
     });
     srv.refresh_hot(&srv.config.read());
     crate::store::update_lru_clock(Server::now_ms());
@@ -319,6 +321,7 @@ fn main_thread_loop(srv: &Arc<Server>) {
             shutdown_from_signal(srv);
         }
         rates.sample(srv);
+        crate::persist::snapshot::reap_bgsave(srv);
         if last_save_check.elapsed() >= Duration::from_secs(1) {
             last_save_check = Instant::now();
             crate::persist::snapshot::check_save_points(srv);
@@ -328,6 +331,7 @@ fn main_thread_loop(srv: &Arc<Server>) {
 
 fn shutdown_from_signal(srv: &Arc<Server>) {
     crate::warning!("User requested shutdown...");
+    crate::persist::snapshot::kill_bgsave(srv);
     let has_save_points = !srv.config.read().save_points().is_empty();
     if has_save_points {
         crate::notice!("Saving the final RDB snapshot before exiting.");

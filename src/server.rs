@@ -176,6 +176,10 @@ pub struct Server {
     pub inst_input_bps: AtomicU64,
     /// See `inst_ops`.
     pub inst_output_bps: AtomicU64,
+    /// Pid of the running BGSAVE child (0: none).
+    pub bgsave_child: std::sync::atomic::AtomicI32,
+    /// `dirty` when the running BGSAVE forked (subtracted on success).
+    pub dirty_at_bgsave: AtomicU64,
     /// Listeners bound by CONFIG SET port/bind, for the acceptor to switch
     /// to (it closes the old ones).
     pub new_tcp_listeners: Mutex<Option<Vec<mio::net::TcpListener>>>,

@@ -198,3 +198,37 @@ fn save_and_restart_keeps_data() {
     let _: () = redis::cmd("SELECT").arg(3).query(&mut c).unwrap();
     assert_eq!(c.get::<_, String>("indb3").unwrap(), "y".repeat(500));
 }
+
+#[test]
+fn bgsave_forks_and_writes_a_loadable_dump() {
+    let srv = common::Server::start(&[]);
+    let mut c = srv.conn();
+    for i in 0..2000 {
+        let _: () = c.set(format!("k{i}"), i).unwrap();
+    }
+    let started: String = redis::cmd("BGSAVE").query(&mut c).unwrap();
+    assert_eq!(started, "Background saving started");
+    let mut done = false;
+    for _ in 0..200 {
+        let info: String = redis::cmd("INFO").arg("persistence").query(&mut c).unwrap();
+        if info.contains("rdb_bgsave_in_progress:0")
+            && info.contains("rdb_changes_since_last_save:0")
+        {
+            assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+            done = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(done, "BGSAVE never finished");
+    // Change the data, then load the dump written by the child.
+    let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
+    assert_eq!(redis::cmd("DBSIZE").query::<i64>(&mut c).unwrap(), 0);
+    let _: () = redis::cmd("DEBUG")
+        .arg("RELOAD")
+        .arg("NOSAVE")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(redis::cmd("DBSIZE").query::<i64>(&mut c).unwrap(), 2000);
+    assert_eq!(c.get::<_, i64>("k1999").unwrap(), 1999);
+}

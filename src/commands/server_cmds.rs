@@ -166,15 +166,21 @@ fn save(ctx: &mut Ctx, _args: Args) -> CmdResult {
 }
 
 fn bgsave(ctx: &mut Ctx, args: Args) -> CmdResult {
-    if args.len() > 2 || (args.len() == 2 && !args.is(1, "SCHEDULE")) {
-        return Err(CmdError::Syntax);
+    let schedule = match args.len() {
+        1 => false,
+        2 if args.is(1, "SCHEDULE") => true,
+        _ => return Err(CmdError::Syntax),
+    };
+    if ctx.srv.bgsave_child.load(Relaxed) > 0 {
+        if schedule {
+            // The save points start the next save once this one is done.
+            ctx.out.simple("Background saving scheduled");
+            return Ok(());
+        }
+        return Err(CmdError::err("Background save already in progress"));
     }
-    // The snapshot is taken under the locks the dispatcher holds, which
-    // stops writers for its duration: a consistent point-in-time image.
-    match crate::persist::snapshot::save_locked(ctx.srv, ctx.keys.locked()) {
-        Ok(()) => ctx.out.simple("Background saving started"),
-        Err(_) => return Err(CmdError::err("Background save failed")),
-    }
+    crate::persist::snapshot::bgsave(ctx.srv, ctx.keys.locked()).map_err(CmdError::err)?;
+    ctx.out.simple("Background saving started");
     Ok(())
 }
 
@@ -197,6 +203,7 @@ fn shutdown(ctx: &mut Ctx, args: Args) -> CmdResult {
     if abort {
         return Err(CmdError::err("No shutdown in progress."));
     }
+    crate::persist::snapshot::kill_bgsave(ctx.srv);
     let want_save = save || (!nosave && !ctx.srv.config.read().save_points().is_empty());
     if want_save {
         crate::notice!("User requested shutdown...");

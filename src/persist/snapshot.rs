@@ -18,32 +18,50 @@ fn dump_path(srv: &Server) -> String {
     srv.config.read().dbfilename()
 }
 
-/// Writes every database to `path` (relative to the working directory,
-/// which is `dir`).
-pub fn write_rdb(srv: &Server, locked: &mut Locked, path: &str) -> std::io::Result<()> {
+/// What a save needs from the server, read before any fork so the child
+/// never touches a lock another thread might have held at fork time.
+pub struct SaveParams {
+    path: String,
+    opts: rdb::EncodingOptions,
+    used_mem: u64,
+    num_dbs: usize,
+}
+
+impl SaveParams {
+    /// Snapshot of the relevant configuration.
+    pub fn new(srv: &Server) -> SaveParams {
+        let cfg = srv.config.read();
+        let opts = rdb::EncodingOptions {
+            rdb_compression: cfg.get_bool("rdbcompression"),
+            rdb_checksum: cfg.get_bool("rdbchecksum"),
+            ..Default::default()
+        };
+        SaveParams {
+            path: cfg.dbfilename(),
+            opts,
+            used_mem: crate::commands::info::jemalloc_stats().0,
+            num_dbs: srv.keyspace.num_dbs(),
+        }
+    }
+}
+
+/// Writes every database to the dump file (relative to the working
+/// directory, which is `dir`) through a temporary file, synced and renamed.
+pub fn write_rdb(params: &SaveParams, locked: &mut Locked) -> std::io::Result<()> {
     let tmp = format!("temp-{}.rdb", std::process::id());
     let file = File::create(&tmp)?;
-    let (compression, checksum) = {
-        let cfg = srv.config.read();
-        (cfg.get_bool("rdbcompression"), cfg.get_bool("rdbchecksum"))
-    };
-    let opts = rdb::EncodingOptions {
-        rdb_compression: compression,
-        rdb_checksum: checksum,
-        ..Default::default()
-    };
-    let mut w = RdbWriter::with_options(BufWriter::with_capacity(1 << 16, file), opts);
+    let mut w =
+        RdbWriter::with_options(BufWriter::with_capacity(1 << 16, file), params.opts.clone());
     w.header()?;
-    let (used, _) = crate::commands::info::jemalloc_stats();
     w.info_aux(&rdb::InfoAux {
         redis_ver: crate::REDIS_VERSION,
         ctime: Server::now_ms() / 1000,
-        used_mem: used,
+        used_mem: params.used_mem,
         repl: None,
         aof_base: false,
     })?;
     let now = Server::now_ms();
-    for db in 0..srv.keyspace.num_dbs() {
+    for db in 0..params.num_dbs {
         let (mut keys, mut expires) = (0u64, 0u64);
         for idx in 0..SHARDS {
             if let Some(sh) = locked.shard(idx) {
@@ -84,14 +102,16 @@ pub fn write_rdb(srv: &Server, locked: &mut Locked, path: &str) -> std::io::Resu
     inner.flush()?;
     let file = inner.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    std::fs::rename(&tmp, path)?;
+    std::fs::rename(&tmp, &params.path)?;
     Ok(())
 }
 
 /// SAVE: writes the dump and updates the save bookkeeping and log.
 pub fn save_locked(srv: &Server, locked: &mut Locked) -> Result<(), String> {
-    let path = dump_path(srv);
-    match write_rdb(srv, locked, &path) {
+    if srv.bgsave_child.load(Relaxed) > 0 {
+        return Err("Background save already in progress".into());
+    }
+    match write_rdb(&SaveParams::new(srv), locked) {
         Ok(()) => {
             crate::notice!("DB saved on disk");
             srv.dirty.store(0, Relaxed);
@@ -204,9 +224,12 @@ pub fn load_at_startup(srv: &Server) -> Result<bool, String> {
     load_locked(srv, &mut locked)
 }
 
-/// Saves when a `save <seconds> <changes>` point is reached (called about
-/// once a second by the main thread).
+/// Starts a background save when a `save <seconds> <changes>` point is
+/// reached (called about once a second by the main thread).
 pub fn check_save_points(srv: &Server) {
+    if srv.bgsave_child.load(Relaxed) > 0 {
+        return;
+    }
     let points = srv.config.read().save_points();
     let dirty = srv.dirty.load(Relaxed);
     if dirty == 0 {
@@ -217,10 +240,91 @@ pub fn check_save_points(srv: &Server) {
         if dirty >= changes && elapsed >= secs {
             crate::notice!("{changes} changes in {secs} seconds. Saving...");
             let mut locked = srv.keyspace.lock_all();
-            let _ = save_locked(srv, &mut locked);
+            let _ = bgsave(srv, &mut locked);
             return;
         }
     }
+}
+
+/// BGSAVE: forks a child that writes the dump from its copy-on-write image
+/// of the keyspace. The caller holds every shard lock, so no thread is in
+/// the middle of changing a key when the image is taken; the child uses
+/// only the locks' guards it inherited, the parameters read before the fork
+/// and the file system, and leaves with `_exit`.
+pub fn bgsave(srv: &Server, locked: &mut Locked) -> Result<i32, String> {
+    if srv.bgsave_child.load(Relaxed) > 0 {
+        return Err("Background save already in progress".into());
+    }
+    let params = SaveParams::new(srv);
+    let dirty = srv.dirty.load(Relaxed);
+    // SAFETY: fork in a multi-threaded process: the child only runs the RDB
+    // writer on memory it owns (jemalloc's fork handlers make allocation
+    // safe) and terminates with _exit without running destructors.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        -1 => Err(format!(
+            "Can't save in background: fork: {}",
+            std::io::Error::last_os_error()
+        )),
+        0 => {
+            let code = match write_rdb(&params, locked) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            };
+            // SAFETY: leaving the child immediately, as Redis's children do.
+            unsafe { libc::_exit(code) }
+        }
+        child => {
+            srv.bgsave_child.store(child, Relaxed);
+            srv.dirty_at_bgsave.store(dirty, Relaxed);
+            crate::notice!("Background saving started by pid {child}");
+            Ok(child)
+        }
+    }
+}
+
+/// Stops a running BGSAVE child (shutdown saves in the foreground instead).
+pub fn kill_bgsave(srv: &Server) {
+    let child = srv.bgsave_child.swap(0, Relaxed);
+    if child > 0 {
+        crate::warning!("There is a child saving an .rdb. Killing it!");
+        let mut status = 0;
+        // SAFETY: signalling and reaping our own child.
+        unsafe {
+            libc::kill(child, libc::SIGUSR1);
+            libc::waitpid(child, &mut status, 0);
+        }
+        let _ = std::fs::remove_file(format!("temp-{child}.rdb"));
+    }
+}
+
+/// Reaps a finished BGSAVE child and records its outcome (main thread).
+pub fn reap_bgsave(srv: &Server) {
+    let child = srv.bgsave_child.load(Relaxed);
+    if child <= 0 {
+        return;
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child without blocking.
+    let r = unsafe { libc::waitpid(child, &mut status, libc::WNOHANG) };
+    if r == 0 {
+        return;
+    }
+    srv.bgsave_child.store(0, Relaxed);
+    let ok = r == child && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if ok {
+        crate::notice!("Background saving terminated with success");
+        let at_fork = srv.dirty_at_bgsave.load(Relaxed);
+        let _ = srv
+            .dirty
+            .fetch_update(Relaxed, Relaxed, |d| Some(d.saturating_sub(at_fork)));
+        srv.lastsave.store(Server::now_ms() / 1000, Relaxed);
+        srv.rdb_saves.fetch_add(1, Relaxed);
+    } else {
+        crate::warning!("Background saving error");
+        let _ = std::fs::remove_file(format!("temp-{child}.rdb"));
+    }
+    srv.last_save_ok.store(ok, Relaxed);
 }
 
 /// FLUSHALL saves an (empty) dump when save points are configured, so a
