@@ -48,7 +48,6 @@ fn bits_mut<'e>(
     key: &[u8],
     len: usize,
 ) -> Result<&'e mut Vec<u8>, CmdError> {
-    keys.dirty += 1;
     let v = growable(keys, key)?;
     grow_to(v, len);
     Ok(v)
@@ -71,6 +70,10 @@ fn setbit(ctx: &mut Ctx, args: Args) -> CmdResult {
         v[byte] |= mask;
     } else {
         v[byte] &= !mask;
+    }
+    // A bit set to the value it had is no change (Redis doesn't count it).
+    if old != on {
+        ctx.keys.dirty += 1;
     }
     ctx.out.int(old as i64);
     Ok(())
@@ -490,6 +493,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         .unwrap_or(0);
     let v = bits_mut(&mut ctx.keys, key, need)?;
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
+    let mut changes = 0u64;
     for op in &ops {
         match *op {
             FieldOp::Get(t, off) => replies.push(Some(get_field(v, off, t))),
@@ -499,6 +503,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
                 match field_update(old, t, set, val, ov) {
                     Some((stored, reply)) => {
                         set_field(v, off, t, stored);
+                        changes += 1;
                         replies.push(Some(reply));
                     }
                     None => replies.push(None),
@@ -506,6 +511,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
             }
         }
     }
+    ctx.keys.dirty += changes;
     ctx.out.array(replies.len());
     for r in replies {
         match r {

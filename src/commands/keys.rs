@@ -254,7 +254,10 @@ fn rename_generic(ctx: &mut Ctx, args: Args, nx: bool) -> CmdResult {
     let v = old.as_ref();
     let moved = clone_entry(dst, &v, v.expire());
     drop(old);
+    let dirty = ctx.keys.dirty;
     ctx.keys.insert(dst, moved)?;
+    // One change for the rename, not one per side (as Redis counts it).
+    ctx.keys.dirty = dirty;
     if nx {
         ctx.out.int(1);
     } else {
@@ -358,8 +361,8 @@ fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult {
         for (_, sh) in ctx.keys.locked().iter_mut() {
             sh.dbs.swap(a as usize, b as usize);
         }
-        ctx.keys.dirty += 1;
     }
+    ctx.keys.dirty += 1;
     ctx.out.ok();
     Ok(())
 }
@@ -397,7 +400,7 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
     let db = ctx.keys.db;
     let n = flush(&mut ctx.keys, Some(db), lazy);
-    ctx.keys.dirty += n as u64 + 1;
+    ctx.keys.dirty += n as u64;
     ctx.out.ok();
     Ok(())
 }
@@ -405,7 +408,8 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
     let n = flush(&mut ctx.keys, None, lazy);
-    ctx.keys.dirty += n as u64 + 1;
+    ctx.keys.dirty += n as u64;
+    crate::persist::snapshot::kill_bgsave(ctx.srv);
     // Redis saves an empty RDB after FLUSHALL when save points are set.
     crate::persist::snapshot::save_after_flushall(ctx.srv, ctx.keys.locked());
     ctx.out.ok();
