@@ -93,7 +93,9 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
-    let line = match ctx.keys.read(key)? {
+    // A raw lookup: no LRU touch and no hit/miss accounting, as Redis.
+    let found = ctx.keys.write(key)?.map(|e| e.into_ref());
+    let line = match found {
         None => return Err(CmdError::NoSuchKey),
         Some(e) => {
             let (enc, len) = match e.value() {

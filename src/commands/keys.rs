@@ -590,8 +590,16 @@ fn persist(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 /// Looks a key up for OBJECT without touching its LRU clock.
-fn object_lookup<'e>(keys: &'e mut Keys<'_>, key: &[u8]) -> Result<Option<EntryRef<'e>>, CmdError> {
-    if !keys.exists(key)? {
+pub(crate) fn object_lookup<'e>(
+    keys: &'e mut Keys<'_>,
+    key: &[u8],
+) -> Result<Option<EntryRef<'e>>, CmdError> {
+    // Counted as a keyspace hit or miss, as Redis's LOOKUP_NOTOUCH read is.
+    let found = keys.write(key)?.is_some();
+    if found {
+        keys.hits += 1;
+    } else {
+        keys.misses += 1;
         return Ok(None);
     }
     let (db, h) = keys.db(key)?;
