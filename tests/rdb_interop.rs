@@ -32,6 +32,30 @@ fn wait_port(port: u16) {
     panic!("port {port} never opened");
 }
 
+/// Starts the real redis-server on a free port with `dir` as its directory.
+fn start_redis(dir: &Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let child = Command::new(tool("redis-server"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+        ])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    wait_port(port);
+    (child, port)
+}
+
 #[test]
 fn redis_loads_what_ferrite_saves() {
     let srv = common::Server::start(&[]);
@@ -60,25 +84,7 @@ fn redis_loads_what_ferrite_saves() {
         "{out}"
     );
 
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut redis = Command::new(tool("redis-server"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-        ])
-        .arg(&srv.dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    wait_port(port);
+    let (mut redis, port) = start_redis(&srv.dir);
     let mut r = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
         .unwrap()
         .get_connection()
@@ -97,25 +103,7 @@ fn redis_loads_what_ferrite_saves() {
 fn ferrite_loads_what_redis_saves() {
     let dir = std::env::temp_dir().join(format!("ferrite-interop-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut redis = Command::new(tool("redis-server"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-        ])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    wait_port(port);
+    let (mut redis, port) = start_redis(&dir);
     {
         let mut r = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
             .unwrap()

@@ -8,21 +8,10 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::{Args, CmdResult, Ctx};
 use crate::server::Server;
 
-const DEFAULT: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
-];
+/// Sections that `all` adds to the default ones.
 const ALL_EXTRA: &[&str] = &["commandstats", "latencystats"];
-/// Redis's order of sections in the output, whatever the request's order.
+/// Every section, in Redis's output order whatever the request's order; the
+/// default set is this without [`ALL_EXTRA`].
 const ORDER: &[&str] = &[
     "server",
     "clients",
@@ -39,6 +28,10 @@ const ORDER: &[&str] = &[
     "keyspace",
 ];
 
+fn default_sections() -> impl Iterator<Item = &'static str> {
+    ORDER.iter().copied().filter(|s| !ALL_EXTRA.contains(s))
+}
+
 /// INFO [section ...].
 pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut wanted: Vec<String> = Vec::new();
@@ -48,13 +41,13 @@ pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     };
     if args.len() == 1 {
-        DEFAULT.iter().for_each(|s| add(s));
+        default_sections().for_each(&mut add);
     }
     for a in args.from(1) {
         let s = String::from_utf8_lossy(a).to_ascii_lowercase();
         match s.as_str() {
-            "default" => DEFAULT.iter().for_each(|s| add(s)),
-            "all" | "everything" => DEFAULT.iter().chain(ALL_EXTRA).for_each(|s| add(s)),
+            "default" => default_sections().for_each(&mut add),
+            "all" | "everything" => ORDER.iter().for_each(|s| add(s)),
             other => add(other),
         }
     }
