@@ -35,6 +35,8 @@ pub struct Hot {
     pub hz: AtomicU64,
     /// Active expiry enabled (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: AtomicBool,
+    /// `protected-mode yes`: without a password only loopback clients.
+    pub protected_mode: AtomicBool,
 }
 
 /// Adds to a counter that only its own worker writes: a plain load and
@@ -249,6 +251,7 @@ impl Server {
         h.maxclients
             .store(cfg.get_int("maxclients").max(1) as u64, Relaxed);
         h.hz.store(cfg.get_int("hz").clamp(1, 500) as u64, Relaxed);
+        h.protected_mode.store(cfg.protected_mode(), Relaxed);
     }
 
     /// Sum of one counter over all workers.

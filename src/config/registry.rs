@@ -27,6 +27,7 @@ pub const EFFECTIVE: &[&str] = &[
     "maxclients",
     "pidfile",
     "port",
+    "protected-mode",
     "proto-max-bulk-len",
     "rdbchecksum",
     "rdbcompression",

@@ -190,6 +190,19 @@ fn hand_out(
         srv.rejected_connections.fetch_add(1, Relaxed);
         return;
     }
+    // Protected mode: with no password, only loopback and unix clients.
+    let loopback = peer.is_none_or(|p| match p.ip() {
+        std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
+        std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
+    });
+    if !loopback && srv.hot.protected_mode.load(Relaxed) && !srv.hot.auth_required.load(Relaxed) {
+        let _ = match &mut conn {
+            Conn::Tcp(s) => s.write(PROTECTED_MODE_ERR),
+            Conn::Unix(s) => s.write(PROTECTED_MODE_ERR),
+        };
+        srv.rejected_connections.fetch_add(1, Relaxed);
+        return;
+    }
     let (addr, laddr) = match &conn {
         Conn::Tcp(s) => {
             let _ = s.set_nodelay(true);
@@ -240,6 +253,9 @@ fn hand_out(
     srv.total_connections.fetch_add(1, Relaxed);
     mailboxes[worker].send(Msg::NewClient(conn, shared));
 }
+
+/// Redis's reply to a non-loopback client in protected mode.
+const PROTECTED_MODE_ERR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 /// `ip:port` as Redis prints it (IPv6 without brackets).
 fn fmt_addr(a: SocketAddr) -> String {
