@@ -93,28 +93,22 @@ fn client_setname_list_kill_and_reply() {
     assert_eq!(out, b"+OK\r\n+PONG\r\n");
 }
 
+/// Connects to `port` from 127.0.0.2: in 127/8 but not 127.0.0.1, so not
+/// "local" for Redis's protected mode, which makes it testable on loopback.
+fn connect_from_127_0_0_2(port: u16) -> std::net::TcpStream {
+    let addr = |s: String| s.parse::<std::net::SocketAddr>().unwrap().into();
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.bind(&addr("127.0.0.2:0".into())).unwrap();
+    sock.connect(&addr(format!("127.0.0.1:{port}"))).unwrap();
+    let s: std::net::TcpStream = sock.into();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
 #[test]
 fn protected_mode_denies_non_loopback_clients() {
     let srv = common::Server::start(&[]);
-    // A source address in 127/8 other than 127.0.0.1 is not "local" for
-    // Redis's protected mode, which makes it testable on loopback only.
-    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    sock.bind(
-        &"127.0.0.2:0"
-            .parse::<std::net::SocketAddr>()
-            .unwrap()
-            .into(),
-    )
-    .unwrap();
-    sock.connect(
-        &format!("127.0.0.1:{}", srv.port)
-            .parse::<std::net::SocketAddr>()
-            .unwrap()
-            .into(),
-    )
-    .unwrap();
-    let mut s: std::net::TcpStream = sock.into();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut s = connect_from_127_0_0_2(srv.port);
     let out = read_to_close(&mut s);
     assert!(
         out.starts_with(b"-DENIED Redis is running in protected mode"),
@@ -123,22 +117,6 @@ fn protected_mode_denies_non_loopback_clients() {
     );
     // With protected mode off the same client is served.
     let srv = common::Server::start(&["--protected-mode", "no"]);
-    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    sock.bind(
-        &"127.0.0.2:0"
-            .parse::<std::net::SocketAddr>()
-            .unwrap()
-            .into(),
-    )
-    .unwrap();
-    sock.connect(
-        &format!("127.0.0.1:{}", srv.port)
-            .parse::<std::net::SocketAddr>()
-            .unwrap()
-            .into(),
-    )
-    .unwrap();
-    let mut s: std::net::TcpStream = sock.into();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut s = connect_from_127_0_0_2(srv.port);
     assert_eq!(roundtrip(&mut s, b"PING\r\n", 7), b"+PONG\r\n");
 }
