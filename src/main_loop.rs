@@ -137,6 +137,7 @@ pub fn run(args: Vec<String>) -> i32 {
         clients: Default::default(),
         next_client_id: 1.into(),
         connected_clients: 0.into(),
+        blocked_clients: 0.into(),
         total_connections: 0.into(),
         rejected_connections: 0.into(),
         dirty: 0.into(),

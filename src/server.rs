@@ -37,6 +37,32 @@ pub struct Hot {
     pub active_expire: AtomicBool,
     /// `protected-mode yes`: without a password only loopback clients.
     pub protected_mode: AtomicBool,
+    /// `hash-max-listpack-entries`.
+    pub hash_max_listpack_entries: AtomicU64,
+    /// `hash-max-listpack-value`.
+    pub hash_max_listpack_value: AtomicU64,
+    /// `set-max-intset-entries`.
+    pub set_max_intset_entries: AtomicU64,
+    /// `zset-max-listpack-entries`.
+    pub zset_max_listpack_entries: AtomicU64,
+    /// `zset-max-listpack-value`.
+    pub zset_max_listpack_value: AtomicU64,
+    /// `list-max-listpack-size`.
+    pub list_max_listpack_size: AtomicI64,
+}
+
+impl Hot {
+    /// The collection encoding thresholds, read once per command.
+    pub fn limits(&self) -> crate::store::value::Limits {
+        crate::store::value::Limits {
+            hash_entries: self.hash_max_listpack_entries.load(Relaxed) as usize,
+            hash_value: self.hash_max_listpack_value.load(Relaxed) as usize,
+            set_intset_entries: self.set_max_intset_entries.load(Relaxed) as usize,
+            zset_entries: self.zset_max_listpack_entries.load(Relaxed) as usize,
+            zset_value: self.zset_max_listpack_value.load(Relaxed) as usize,
+            list_fill: self.list_max_listpack_size.load(Relaxed) as i32,
+        }
+    }
 }
 
 /// Adds to a counter that only its own worker writes: a plain load and
@@ -143,6 +169,8 @@ pub struct Server {
     pub next_client_id: AtomicU64,
     /// Connected clients.
     pub connected_clients: AtomicUsize,
+    /// Clients blocked on keys (INFO `blocked_clients`).
+    pub blocked_clients: AtomicUsize,
     /// Connections accepted since start.
     pub total_connections: AtomicU64,
     /// Connections refused by `maxclients`.
@@ -252,6 +280,22 @@ impl Server {
             .store(cfg.get_int("maxclients").max(1) as u64, Relaxed);
         h.hz.store(cfg.get_int("hz").clamp(1, 500) as u64, Relaxed);
         h.protected_mode.store(cfg.protected_mode(), Relaxed);
+        let u = |n: &str| cfg.get_int(n).max(0) as u64;
+        h.hash_max_listpack_entries
+            .store(u("hash-max-listpack-entries"), Relaxed);
+        h.hash_max_listpack_value
+            .store(u("hash-max-listpack-value"), Relaxed);
+        h.set_max_intset_entries
+            .store(u("set-max-intset-entries"), Relaxed);
+        h.zset_max_listpack_entries
+            .store(u("zset-max-listpack-entries"), Relaxed);
+        h.zset_max_listpack_value
+            .store(u("zset-max-listpack-value"), Relaxed);
+        h.list_max_listpack_size.store(
+            cfg.get_int("list-max-listpack-size")
+                .clamp(i32::MIN as i64, i32::MAX as i64),
+            Relaxed,
+        );
     }
 
     /// Sum of one counter over all workers.

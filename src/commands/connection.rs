@@ -24,6 +24,7 @@ pub const COMMANDS: &[Binding] = &[
     bind("client|list", client_list, N),
     bind("client|info", client_info, N),
     bind("client|kill", client_kill, N),
+    bind("client|unblock", client_unblock, N),
     bind("client|reply", client_reply, N),
     bind("client|no-evict", client_no_evict, N),
     bind("client|help", client_help, N),
@@ -218,6 +219,24 @@ fn client_getname(ctx: &mut Ctx, _args: Args) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT LIST `flags=`: `b` blocked, `U` unix socket, `e` no-evict, `N` none.
+fn client_flags(c: &ClientShared) -> String {
+    let mut f = String::new();
+    if c.waiter.lock().is_some() {
+        f.push('b');
+    }
+    if c.unix {
+        f.push('U');
+    }
+    if c.no_evict.load(Relaxed) {
+        f.push('e');
+    }
+    if f.is_empty() {
+        f.push('N');
+    }
+    f
+}
+
 /// One CLIENT LIST line, in Redis 7.0's field order.
 pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
     let name = c.name.lock().clone().unwrap_or_default();
@@ -241,12 +260,7 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
         String::from_utf8_lossy(&name),
         (now_ms - c.created_ms) / 1000,
         (now_ms - c.last_interaction_ms.load(Relaxed)) / 1000,
-        match (c.unix, c.no_evict.load(Relaxed)) {
-            (true, true) => "Ue",
-            (true, false) => "U",
-            (false, true) => "e",
-            (false, false) => "N",
-        },
+        client_flags(c),
         c.db.load(Relaxed),
         qbuf,
         qbuf.max(16 * 1024) - qbuf,
@@ -318,6 +332,40 @@ fn kill_client(ctx: &mut Ctx, c: &ClientShared) {
     } else if let Some(mb) = ctx.srv.mailboxes.get().and_then(|m| m.get(c.worker)) {
         mb.wake();
     }
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's BLPOP-like
+/// wait as if it timed out, or with an error. The owning worker replies.
+fn client_unblock(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let id = args.int(2)?;
+    let to = if args.len() > 3 {
+        if args.is(3, "timeout") {
+            crate::store::waiters::TIMED_OUT
+        } else if args.is(3, "error") {
+            crate::store::waiters::UNBLOCKED_ERROR
+        } else {
+            return Err(CmdError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    } else {
+        crate::store::waiters::TIMED_OUT
+    };
+    let target = ctx.srv.clients.lock().get(&(id as u64)).cloned();
+    let mut done = false;
+    if let Some(c) = target {
+        let w = c.waiter.lock().clone();
+        if let Some(w) = w {
+            if w.transition(crate::store::waiters::WAITING, to) {
+                done = true;
+                if let Some(mb) = ctx.srv.mailboxes.get().and_then(|m| m.get(c.worker)) {
+                    mb.wake();
+                }
+            }
+        }
+    }
+    ctx.out.int(done as i64);
+    Ok(())
 }
 
 fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {

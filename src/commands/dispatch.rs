@@ -8,13 +8,16 @@
 
 use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 
+use super::blocking::{BlockSpec, ReadyKey};
 use super::meta::{flags, CommandMeta};
 use super::table::{Command, Found};
 use super::{Args, CmdError, Ctx, Keys, LockMode, Planned};
 use crate::net::client::{Client, ClientShared, ClientState};
 use crate::resp::{Parsed, ReplyBuf};
 use crate::server::{bump, Server, WorkerStats};
+use crate::store::waiters::Waiter;
 use crate::store::{shard_of, Locked};
 
 /// What became of a batch of input.
@@ -25,6 +28,9 @@ pub enum BatchOutcome {
     Parked,
     /// The connection must be closed now.
     Close,
+    /// The last command blocked the client (BLPOP...): run nothing more
+    /// until it is served, times out or is unblocked.
+    Blocked,
 }
 
 /// Runs every complete command in the client's query buffer.
@@ -69,10 +75,16 @@ pub fn execute_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> Batch
             }
         };
         match run_command(srv, stats, &mut c.state, &mut c.out, &c.shared, args) {
-            Ok(()) => {}
-            Err(Parked) => {
+            RunOutcome::Done => {}
+            RunOutcome::Parked => {
                 c.parser.rewind();
                 return BatchOutcome::Parked;
+            }
+            RunOutcome::Blocked(w) => {
+                *c.shared.waiter.lock() = Some(w.clone());
+                c.blocked = Some(w);
+                srv.blocked_clients.fetch_add(1, Relaxed);
+                return BatchOutcome::Blocked;
             }
         }
         if c.state.close_after_reply && c.shared.kill.load(Relaxed) {
@@ -81,10 +93,36 @@ pub fn execute_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> Batch
     }
 }
 
-/// The command could not lock its shards without waiting.
-pub struct Parked;
+/// What became of one command.
+pub enum RunOutcome {
+    /// It ran (successfully or with an error reply).
+    Done,
+    /// It could not lock its shards without waiting: run it again later.
+    Parked,
+    /// It blocked the client on keys (BLPOP...), registered as this waiter.
+    Blocked(Arc<Waiter>),
+}
 
-/// Looks up, checks and runs one command, writing its reply.
+/// What became of re-running a blocked client's command for a ready key.
+pub enum ServeOutcome {
+    /// It ran: the reply to send to the waiter.
+    Served(Vec<u8>),
+    /// The key had nothing for it (or not the type it waits for).
+    NotServed,
+}
+
+/// How `check_and_run` was called.
+#[derive(Clone, Copy)]
+enum Mode<'w> {
+    /// A client's command from its connection.
+    Normal,
+    /// A blocked client's command re-run because `key` became ready.
+    Serving(&'w Arc<Waiter>, &'w [u8]),
+}
+
+/// Looks up, checks and runs one command, writing its reply; then serves the
+/// clients blocked on keys it filled, before the connection runs anything
+/// else (Redis's `handleClientsBlockedOnKeys` after `call`).
 pub fn run_command(
     srv: &Server,
     stats: &WorkerStats,
@@ -92,12 +130,32 @@ pub fn run_command(
     out: &mut ReplyBuf,
     shared: &ClientShared,
     args: Args<'_>,
-) -> Result<(), Parked> {
+) -> RunOutcome {
     let reply_start = out.buf.len();
-    let result = check_and_run(srv, stats, state, out, shared, args);
-    if result.is_err() {
-        out.buf.truncate(reply_start);
-        return result;
+    let mut ready = Vec::new();
+    let result = check_and_run(
+        srv,
+        stats,
+        state,
+        out,
+        Some(shared),
+        args,
+        Mode::Normal,
+        &mut ready,
+    );
+    if !ready.is_empty() {
+        super::blocking::serve_ready(srv, stats, ready);
+    }
+    match result {
+        Inner::Done => {}
+        Inner::Parked => {
+            out.buf.truncate(reply_start);
+            return RunOutcome::Parked;
+        }
+        Inner::Blocked(w) => {
+            out.buf.truncate(reply_start);
+            return RunOutcome::Blocked(w);
+        }
     }
     // Replies are dropped while OFF or SKIP is set (checked after the
     // command, since CLIENT REPLY ON clears them before replying); then
@@ -106,7 +164,43 @@ pub fn run_command(
         out.buf.truncate(reply_start);
     }
     state.reply.skip = std::mem::take(&mut state.reply.skip_next);
-    Ok(())
+    RunOutcome::Done
+}
+
+/// Re-runs waiter `w`'s command because `key` became ready, under the locks
+/// of its keys. Keys its command fills in turn are added to `ready`.
+pub fn run_waiter(
+    srv: &Server,
+    stats: &WorkerStats,
+    w: &Arc<Waiter>,
+    key: &[u8],
+    ready: &mut Vec<ReadyKey>,
+) -> ServeOutcome {
+    let (buf, ranges) = super::blocking::argv_ranges(&w.argv);
+    let args = Args::new(&buf, &ranges);
+    let mut state = ClientState::for_waiter(w.client_id, w.db);
+    let mut out = ReplyBuf::new();
+    out.resp3 = w.resp3;
+    match check_and_run(
+        srv,
+        stats,
+        &mut state,
+        &mut out,
+        None,
+        args,
+        Mode::Serving(w, key),
+        ready,
+    ) {
+        Inner::Done => ServeOutcome::Served(out.buf),
+        Inner::Parked | Inner::Blocked(_) => ServeOutcome::NotServed,
+    }
+}
+
+/// `check_and_run`'s result.
+enum Inner {
+    Done,
+    Parked,
+    Blocked(Arc<Waiter>),
 }
 
 fn reject(stats: &WorkerStats, out: &mut ReplyBuf, cmd: Option<&Command>, err: CmdError) {
@@ -118,21 +212,24 @@ fn reject(stats: &WorkerStats, out: &mut ReplyBuf, cmd: Option<&Command>, err: C
     out.error(&err.message());
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_and_run(
     srv: &Server,
     stats: &WorkerStats,
     state: &mut ClientState,
     out: &mut ReplyBuf,
-    shared: &ClientShared,
+    shared: Option<&ClientShared>,
     args: Args<'_>,
-) -> Result<(), Parked> {
+    mode: Mode<'_>,
+    ready: &mut Vec<ReadyKey>,
+) -> Inner {
     let name = args.get(0);
     if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
         crate::warning!(
             "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted."
         );
         state.close_after_reply = true;
-        return Ok(());
+        return Inner::Done;
     }
     let cmd = match srv.commands.lookup(args) {
         Found::Command(cmd) => cmd,
@@ -143,7 +240,7 @@ fn check_and_run(
                 container.fullname.to_uppercase()
             );
             reject(stats, out, None, CmdError::raw(msg));
-            return Ok(());
+            return Inner::Done;
         }
         Found::Unknown => {
             let mut list = String::new();
@@ -163,7 +260,7 @@ fn check_and_run(
                 list
             );
             reject(stats, out, None, CmdError::raw(msg));
-            return Ok(());
+            return Inner::Done;
         }
     };
     let meta: &CommandMeta = cmd.meta;
@@ -174,12 +271,12 @@ fn check_and_run(
             cmd.fullname
         );
         reject(stats, out, Some(cmd), CmdError::raw(msg));
-        return Ok(());
+        return Inner::Done;
     }
     if meta.flags & flags::PROTECTED != 0 && !debug_allowed(srv, state) {
         let msg = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
         reject(stats, out, Some(cmd), CmdError::raw(msg));
-        return Ok(());
+        return Inner::Done;
     }
     if !state.authenticated && meta.flags & flags::NO_AUTH == 0 {
         if srv.hot.auth_required.load(Relaxed) {
@@ -189,7 +286,7 @@ fn check_and_run(
                 Some(cmd),
                 CmdError::raw("NOAUTH Authentication required."),
             );
-            return Ok(());
+            return Inner::Done;
         }
         state.authenticated = true;
     }
@@ -200,7 +297,7 @@ fn check_and_run(
             Some(cmd),
             CmdError::err(format!("command '{}' is not implemented yet", cmd.fullname)),
         );
-        return Ok(());
+        return Inner::Done;
     };
 
     let mut planned = Planned::default();
@@ -240,14 +337,19 @@ fn check_and_run(
                     m += 1;
                 }
             }
-            match srv.keyspace.try_lock(&list[..m]) {
-                Some(l) => l,
-                None => return Err(Parked),
+            match mode {
+                Mode::Serving(..) => srv.keyspace.lock(&list[..m]),
+                Mode::Normal => match srv.keyspace.try_lock(&list[..m]) {
+                    Some(l) => l,
+                    None => return Inner::Parked,
+                },
             }
         }
     };
 
-    shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
+    if let Some(shared) = shared {
+        shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
+    }
     let start_us = Server::now_us();
     let now_ms = start_us / 1000;
     let mut ctx = Ctx {
@@ -256,10 +358,33 @@ fn check_and_run(
         out: &mut *out,
         keys: Keys::new(locked, 0, now_ms, planned),
         stats,
+        block: None,
+        serving: match mode {
+            Mode::Serving(_, key) => Some(key.to_vec()),
+            Mode::Normal => None,
+        },
     };
     ctx.keys.db = ctx.client.db;
     let result = handler(&mut ctx, args);
-    let keys = ctx.keys;
+    let block = ctx.block.take();
+    let mut keys = ctx.keys;
+    let mut outcome = Inner::Done;
+    match (block, mode) {
+        (Some(spec), Mode::Normal) => {
+            let w = register_waiter(&mut keys, state, out.resp3, shared, args, spec);
+            outcome = Inner::Blocked(w);
+        }
+        (Some(_), Mode::Serving(..)) => outcome = Inner::Parked,
+        (None, Mode::Serving(w, _)) => {
+            for k in &w.keys {
+                if let Some(s) = keys.locked().shard(shard_of(k)) {
+                    s.waiters.remove(w.db, k, w);
+                }
+            }
+        }
+        (None, Mode::Normal) => {}
+    }
+    ready.append(&mut keys.ready);
     let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
     drop(keys);
     let usec = (Server::now_us() - start_us).max(0) as u64;
@@ -280,14 +405,50 @@ fn check_and_run(
     if dirty > 0 {
         srv.dirty.fetch_add(dirty, Relaxed);
     }
-    shared.last_interaction_ms.store(now_ms, Relaxed);
+    if let Some(shared) = shared {
+        shared.last_interaction_ms.store(now_ms, Relaxed);
+    }
     if let Err(e) = result {
         cs.failed.fetch_add(1, Relaxed);
         stats.failed_calls.fetch_add(1, Relaxed);
         stats.count_error(&e.code());
         out.error(&e.message());
     }
-    Ok(())
+    outcome
+}
+
+/// Registers the client as a waiter on the keys of `spec`, in their shards'
+/// registries, while the command still holds their locks.
+fn register_waiter(
+    keys: &mut Keys<'_>,
+    state: &ClientState,
+    resp3: bool,
+    shared: Option<&ClientShared>,
+    args: Args<'_>,
+    spec: BlockSpec,
+) -> Arc<Waiter> {
+    let mut wkeys: Vec<Vec<u8>> = Vec::with_capacity(spec.keys.len());
+    for k in spec.keys {
+        if !wkeys.contains(&k) {
+            wkeys.push(k);
+        }
+    }
+    let w = Arc::new(Waiter::new(
+        state.id,
+        shared.map_or(0, |s| s.worker),
+        state.db,
+        resp3,
+        args.from(0).map(|a| a.to_vec()).collect(),
+        wkeys,
+        spec.wants,
+        spec.deadline_ms,
+    ));
+    for k in &w.keys {
+        if let Some(s) = keys.locked().shard(shard_of(k)) {
+            s.waiters.add(state.db, k, w.clone());
+        }
+    }
+    w
 }
 
 fn debug_allowed(srv: &Server, state: &ClientState) -> bool {

@@ -142,9 +142,10 @@ fn os_name() -> String {
 
 fn clients(srv: &Server) -> String {
     format!(
-        "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+        "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
         srv.connected_clients.load(Relaxed),
         srv.hot.maxclients.load(Relaxed),
+        srv.blocked_clients.load(Relaxed),
     )
 }
 

@@ -354,7 +354,12 @@ pub fn getkeys(ctx: &mut Ctx, args: Args) -> CmdResult {
         Found::Command(c) => c,
         _ => return Err(CmdError::err("Invalid command specified")),
     };
-    match meta::getkeys(cmd.meta, &owned) {
+    let found = match meta::getkeys(cmd.meta, &owned) {
+        Err(meta::GetKeysError::NeedsCustomFinder("sortGetKeys")) => Ok(sort_keys(&owned)),
+        Err(meta::GetKeysError::NeedsCustomFinder("sortROGetKeys")) => Ok(vec![1]),
+        other => other,
+    };
+    match found {
         Ok(pos) => {
             ctx.out.array(pos.len());
             for p in pos {
@@ -367,6 +372,28 @@ pub fn getkeys(ctx: &mut Ctx, args: Args) -> CmdResult {
                 .unwrap_or("Invalid arguments specified for command"),
         )),
     }
+}
+
+/// SORT's keys as Redis's `sortGetKeys` finds them: the sorted key, and
+/// the destination of the last `STORE` (BY and GET patterns are not keys
+/// to it; their values are skipped with LIMIT's two).
+fn sort_keys(argv: &[&[u8]]) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv[i];
+        if a.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store);
+    keys
 }
 
 /// COMMAND HELP.

@@ -8,19 +8,28 @@
 //! `COMMAND`.
 
 pub mod bitmaps;
+pub mod blocking;
+pub mod collection;
 pub mod compat;
 pub mod connection;
 pub mod debug;
 pub mod dispatch;
+pub mod dump;
 pub mod error;
+pub mod hashes;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod lists;
 pub mod memory;
 pub mod meta;
 pub mod server_cmds;
+pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod table;
+pub mod zset_algebra;
+pub mod zsets;
 
 use std::ops::Range;
 
@@ -29,7 +38,10 @@ pub use error::{CmdError, CmdResult};
 use crate::net::client::ClientState;
 use crate::resp::ReplyBuf;
 use crate::server::{Server, WorkerStats};
-use crate::store::{hash_key, shard_of, Db, Entry, EntryMut, EntryRef, Locked, Lookup};
+use crate::store::{
+    hash_key, shard_of, Db, Entry, EntryMut, EntryRef, Locked, Lookup, NewValue, Value, ValueRef,
+    ValueType,
+};
 
 /// A command's arguments, `args.get(0)` being its name: slices of the
 /// connection's query buffer, so no argument is copied to run a command.
@@ -154,6 +166,11 @@ pub struct Ctx<'a, 'k> {
     pub keys: Keys<'k>,
     /// Statistics of the worker running the command.
     pub stats: &'a WorkerStats,
+    /// Set by a blocking command that found nothing (see [`blocking::block_on`]).
+    pub block: Option<blocking::BlockSpec>,
+    /// When re-running a blocked client's command: the key that became ready,
+    /// the only one it may pop from (and it must not block again).
+    pub serving: Option<Vec<u8>>,
 }
 
 /// Access to the locked shards of the selected database, with Redis's lazy
@@ -173,6 +190,8 @@ pub struct Keys<'k> {
     pub misses: u64,
     /// Changes made (for the `dirty` counter behind save points).
     pub dirty: u64,
+    /// Lists and sorted sets created while clients wait on their keys.
+    pub ready: Vec<blocking::ReadyKey>,
     /// Shard and hash of the key looked up last, by address: a command
     /// usually touches the same argument several times (check, then write).
     memo: (usize, usize, usize, u64),
@@ -224,9 +243,17 @@ impl<'k> Keys<'k> {
             hits: 0,
             misses: 0,
             dirty: 0,
+            ready: Vec::new(),
             memo: (0, 0, 0, 0),
             planned,
         }
+    }
+
+    /// Forgets the memoized key location: call before looking up keys built
+    /// in temporary buffers (SORT's BY/GET patterns), whose address a later
+    /// buffer may reuse.
+    pub fn forget_memo(&mut self) {
+        self.memo = (0, 0, 0, 0);
     }
 
     /// Shard index and hash of `key`, memoized for the last key seen.
@@ -315,10 +342,83 @@ impl<'k> Keys<'k> {
     /// replacing any previous value.
     pub fn insert(&mut self, key: &[u8], entry: Entry) -> Result<Option<Entry>, CmdError> {
         debug_assert_eq!(key, entry.as_ref().key());
-        let (table, hash) = self.db(key)?;
+        let ty = entry.as_ref().value_type();
+        let db = self.db;
+        let (shard, hash) = self.locate(key);
+        let shard = self.locked.shard(shard).ok_or_else(not_locked)?;
+        let table = shard.dbs.get_mut(db).ok_or(CmdError::DbIndexOutOfRange)?;
         let old = table.insert(entry, hash);
         self.dirty += 1;
+        if matches!(ty, ValueType::List | ValueType::ZSet) && shard.waiters.has(db, key) {
+            self.ready.push((db, key.to_vec()));
+        }
         Ok(old)
+    }
+
+    /// The collection at `key` for reading (hit/miss counted): `None` if
+    /// missing, WRONGTYPE if it holds another type.
+    pub fn obj(&mut self, key: &[u8], ty: ValueType) -> Result<Option<&Value>, CmdError> {
+        match self.read(key)? {
+            None => Ok(None),
+            Some(e) => match e.value() {
+                ValueRef::Obj(v) if v.value_type() == ty => Ok(Some(v)),
+                _ => Err(CmdError::WrongType),
+            },
+        }
+    }
+
+    /// The collection at `key` for modification (no hit/miss stats).
+    pub fn obj_mut(&mut self, key: &[u8], ty: ValueType) -> Result<Option<&mut Value>, CmdError> {
+        match self.write(key)? {
+            None => Ok(None),
+            Some(e) => {
+                if e.view().value_type() != ty {
+                    return Err(CmdError::WrongType);
+                }
+                e.into_boxed_mut().map(Some).ok_or(CmdError::WrongType)
+            }
+        }
+    }
+
+    /// The collection at `key`, created empty by `make` if missing; WRONGTYPE
+    /// if the key holds another type.
+    pub fn obj_or_insert(
+        &mut self,
+        key: &[u8],
+        ty: ValueType,
+        make: impl FnOnce() -> Value,
+    ) -> Result<&mut Value, CmdError> {
+        if self.write(key)?.is_none() {
+            let entry = Entry::new(key, NewValue::Obj(Box::new(make())), None);
+            self.insert(key, entry)?;
+        }
+        self.obj_mut(key, ty)?.ok_or(CmdError::NoSuchKey)
+    }
+
+    /// Stores a new collection under `key`, replacing whatever was there
+    /// (the STORE variants), or deletes the key if the value is empty.
+    /// Returns true if a key was written.
+    pub fn store_obj(&mut self, key: &[u8], value: Value) -> Result<bool, CmdError> {
+        if value.is_empty() {
+            self.remove(key)?;
+            return Ok(false);
+        }
+        self.insert(key, Entry::new(key, NewValue::Obj(Box::new(value)), None))?;
+        Ok(true)
+    }
+
+    /// Deletes `key` if it holds an empty collection: Redis never keeps
+    /// empty lists, sets, hashes or sorted sets.
+    pub fn remove_if_empty(&mut self, key: &[u8]) -> Result<bool, CmdError> {
+        let empty = match self.write(key)? {
+            Some(mut e) => e.boxed_mut().is_some_and(|v| v.value_type() != ValueType::String && v.is_empty()),
+            None => false,
+        };
+        if empty {
+            let (db, h) = self.db(key)?;
+            db.remove(key, h);
+        }
+        Ok(empty)
     }
 
     /// Deletes a key (after lazy expiry), returning its entry if it existed.

@@ -58,6 +58,13 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::memory::COMMANDS,
+        super::lists::COMMANDS,
+        super::hashes::COMMANDS,
+        super::sets::COMMANDS,
+        super::zsets::COMMANDS,
+        super::zset_algebra::COMMANDS,
+        super::sort::COMMANDS,
+        super::dump::COMMANDS,
     ]
     .into_iter()
     .flatten()

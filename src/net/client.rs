@@ -91,6 +91,8 @@ pub struct ClientShared {
     pub unix: bool,
     /// Bytes read and written, for `tot-net-in`-like stats.
     pub net_in: AtomicU64,
+    /// The waiter while blocked, so CLIENT UNBLOCK can reach it.
+    pub waiter: Mutex<Option<Arc<crate::store::waiters::Waiter>>>,
 }
 
 /// Per-connection session state that commands read and change.
@@ -110,6 +112,25 @@ pub struct ClientState {
     pub no_evict: bool,
     /// Connected over a unix socket or loopback (for `enable-debug-command local`).
     pub local: bool,
+    /// Inside MULTI: blocking commands don't block.
+    pub in_multi: bool,
+}
+
+impl ClientState {
+    /// The state a blocked client's command runs with when it is served on
+    /// another thread than its own.
+    pub fn for_waiter(id: u64, db: usize) -> ClientState {
+        ClientState {
+            id,
+            db,
+            authenticated: true,
+            close_after_reply: false,
+            reply: ReplyFlags::default(),
+            no_evict: false,
+            local: false,
+            in_multi: false,
+        }
+    }
 }
 
 /// CLIENT REPLY state, Redis's `CLIENT_REPLY_OFF/SKIP/SKIP_NEXT` flags.
@@ -147,6 +168,8 @@ pub struct Client {
     pub write_blocked: bool,
     /// Queued in the worker's end-of-turn write list.
     pub write_queued: bool,
+    /// Blocked on keys (BLPOP...) as this waiter.
+    pub blocked: Option<Arc<crate::store::waiters::Waiter>>,
 }
 
 /// Initial query buffer size.
@@ -172,7 +195,9 @@ impl Client {
                 reply: ReplyFlags::default(),
                 no_evict: false,
                 local,
+                in_multi: false,
             },
+            blocked: None,
             shared,
             readable: true,
             write_blocked: false,

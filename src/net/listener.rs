@@ -247,6 +247,7 @@ fn hand_out(
         no_evict: false.into(),
         unix: conn.is_unix(),
         net_in: 0.into(),
+        waiter: Default::default(),
     });
     srv.clients.lock().insert(id, shared.clone());
     srv.connected_clients.fetch_add(1, Relaxed);

@@ -24,6 +24,7 @@ use super::client::{Client, ClientShared, Conn};
 use crate::commands::dispatch::{execute_batch, BatchOutcome};
 use crate::server::{bump, Server};
 use crate::store::expire::ExpireCycle;
+use crate::store::waiters::{GONE, TIMED_OUT, UNBLOCKED_ERROR, WAITING};
 
 const WAKER: Token = Token(usize::MAX);
 
@@ -31,8 +32,16 @@ const WAKER: Token = Token(usize::MAX);
 pub enum Msg {
     /// A newly accepted connection to serve.
     NewClient(Conn, Arc<ClientShared>),
-    /// Look at kill flags (CLIENT KILL) and the shutdown flag.
+    /// Look at kill flags (CLIENT KILL), unblock requests (CLIENT UNBLOCK)
+    /// and the shutdown flag.
     Check,
+    /// A blocked client was served on another thread: its reply.
+    Served {
+        /// The blocked connection.
+        client_id: u64,
+        /// The encoded reply of its command.
+        reply: Vec<u8>,
+    },
 }
 
 /// A worker's inbox.
@@ -67,6 +76,8 @@ pub struct Worker {
     retry: Vec<usize>,
     /// Connections with replies to write at the end of this loop turn.
     pending_writes: Vec<usize>,
+    /// Connections blocked on keys (BLPOP...).
+    blocked: Vec<usize>,
     expire: ExpireCycle,
 }
 
@@ -92,6 +103,7 @@ impl Worker {
             free: Vec::new(),
             retry: Vec::new(),
             pending_writes: Vec::new(),
+            blocked: Vec::new(),
             expire: ExpireCycle::new(crate::store::random_seed()),
         };
         Ok((w, mailbox))
@@ -107,7 +119,11 @@ impl Worker {
                 break;
             }
             let now = Instant::now();
-            let until_cron = next_cron.saturating_duration_since(now);
+            let mut until_cron = next_cron.saturating_duration_since(now);
+            if let Some(ms) = self.next_block_deadline() {
+                let wait = (ms - Server::now_ms()).max(0) as u64;
+                until_cron = until_cron.min(Duration::from_millis(wait));
+            }
             let timeout = if self.retry.is_empty() {
                 until_cron
             } else if idle_retries < 64 {
@@ -150,6 +166,9 @@ impl Worker {
             } else {
                 idle_retries = 0;
             }
+            if !self.blocked.is_empty() {
+                self.check_blocked();
+            }
             self.flush_pending();
             if Instant::now() >= next_cron {
                 self.cron();
@@ -190,6 +209,7 @@ impl Worker {
         for m in msgs {
             match m {
                 Msg::NewClient(conn, shared) => self.add_client(conn, shared),
+                Msg::Served { client_id, reply } => self.served(client_id, reply),
                 Msg::Check => {
                     for t in 0..self.clients.len() {
                         let kill =
@@ -250,10 +270,31 @@ impl Worker {
                 close = true;
                 break;
             }
+            if c.blocked.is_some() {
+                // Keep reading (to notice a disconnect and buffer what
+                // follows) but run nothing until the client is unblocked.
+                if c.readable && c.pending_input() <= srv.hot.query_buffer_limit.load(Relaxed) as usize {
+                    match c.read_some() {
+                        Ok(0) => close = true,
+                        Ok(n) => {
+                            bump(&stats.net_input_bytes, n as u64);
+                            continue;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => c.readable = false,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(_) => close = true,
+                    }
+                }
+                break;
+            }
             match execute_batch(&srv, &stats, c) {
                 BatchOutcome::Done => {}
                 BatchOutcome::Parked => {
                     self.retry.push(t);
+                    break;
+                }
+                BatchOutcome::Blocked => {
+                    self.blocked.push(t);
                     break;
                 }
                 BatchOutcome::Close => {
@@ -374,6 +415,14 @@ impl Worker {
             return;
         };
         let Some(mut c) = slot.take() else { return };
+        if let Some(w) = c.blocked.take() {
+            if w.transition(WAITING, GONE) {
+                crate::commands::blocking::forget(&self.srv, &w);
+            }
+            *c.shared.waiter.lock() = None;
+            self.srv.blocked_clients.fetch_sub(1, Relaxed);
+            self.blocked.retain(|&b| b != t);
+        }
         let _ = match &mut c.conn {
             Conn::Tcp(s) => self.poll.registry().deregister(s),
             Conn::Unix(s) => self.poll.registry().deregister(s),
@@ -382,6 +431,65 @@ impl Worker {
         self.srv.connected_clients.fetch_sub(1, Relaxed);
         self.retry.retain(|&r| r != t);
         self.free.push(t);
+    }
+
+    /// The earliest timeout among this worker's blocked clients.
+    fn next_block_deadline(&self) -> Option<i64> {
+        self.blocked
+            .iter()
+            .filter_map(|&t| self.clients.get(t)?.as_ref()?.blocked.as_ref()?.deadline_ms)
+            .min()
+    }
+
+    /// Times out blocked clients whose deadline passed and finishes those
+    /// unblocked by CLIENT UNBLOCK.
+    fn check_blocked(&mut self) {
+        let now = Server::now_ms();
+        let list = self.blocked.clone();
+        for t in list {
+            let Some(Some(c)) = self.clients.get_mut(t) else {
+                continue;
+            };
+            let Some(w) = c.blocked.clone() else { continue };
+            if w.deadline_ms.is_some_and(|d| now >= d) {
+                w.transition(WAITING, TIMED_OUT);
+            }
+            match w.state() {
+                TIMED_OUT => c.out.null_array(),
+                UNBLOCKED_ERROR => c
+                    .out
+                    .error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                _ => continue,
+            }
+            crate::commands::blocking::forget(&self.srv, &w);
+            self.unblock(t);
+        }
+    }
+
+    /// A blocked client was served elsewhere: send its reply and resume it.
+    fn served(&mut self, client_id: u64, reply: Vec<u8>) {
+        let found = self.blocked.iter().copied().find(|&t| {
+            matches!(&self.clients[t], Some(c) if c.shared.id == client_id)
+        });
+        let Some(t) = found else { return };
+        if let Some(Some(c)) = self.clients.get_mut(t) {
+            if !(c.state.reply.off || c.state.reply.skip) {
+                c.out.buf.extend_from_slice(&reply);
+            }
+            c.state.reply.skip = std::mem::take(&mut c.state.reply.skip_next);
+        }
+        self.unblock(t);
+    }
+
+    /// Clears a client's blocked state and runs what it sent meanwhile.
+    fn unblock(&mut self, t: usize) {
+        if let Some(Some(c)) = self.clients.get_mut(t) {
+            c.blocked = None;
+            *c.shared.waiter.lock() = None;
+            self.srv.blocked_clients.fetch_sub(1, Relaxed);
+        }
+        self.blocked.retain(|&b| b != t);
+        self.drive(t);
     }
 
     /// Periodic work: active expiry over this worker's shards and idle

@@ -30,18 +30,32 @@ pub struct SaveParams {
 impl SaveParams {
     /// Snapshot of the relevant configuration.
     pub fn new(srv: &Server) -> SaveParams {
+        let opts = encoding_options(srv);
         let cfg = srv.config.read();
-        let opts = rdb::EncodingOptions {
-            rdb_compression: cfg.get_bool("rdbcompression"),
-            rdb_checksum: cfg.get_bool("rdbchecksum"),
-            ..Default::default()
-        };
         SaveParams {
             path: cfg.dbfilename(),
             opts,
             used_mem: crate::commands::info::jemalloc_stats().0,
             num_dbs: srv.keyspace.num_dbs(),
         }
+    }
+}
+
+/// The RDB encoding settings from the configuration, so a save (or DUMP)
+/// encodes collections as Redis with the same settings would.
+pub fn encoding_options(srv: &Server) -> rdb::EncodingOptions {
+    let cfg = srv.config.read();
+    let lim = srv.hot.limits();
+    rdb::EncodingOptions {
+        rdb_compression: cfg.get_bool("rdbcompression"),
+        rdb_checksum: cfg.get_bool("rdbchecksum"),
+        list_max_listpack_size: lim.list_fill as i64,
+        hash_max_listpack_entries: lim.hash_entries,
+        hash_max_listpack_value: lim.hash_value,
+        set_max_intset_entries: lim.set_intset_entries,
+        zset_max_listpack_entries: lim.zset_entries,
+        zset_max_listpack_value: lim.zset_value,
+        ..Default::default()
     }
 }
 
@@ -134,6 +148,7 @@ struct Loader<'a, 'k> {
     locked: &'a mut Locked<'k>,
     num_dbs: usize,
     now_ms: i64,
+    limits: crate::store::value::Limits,
     loaded: u64,
     expired: u64,
 }
@@ -166,7 +181,7 @@ impl RdbVisitor for Loader<'_, '_> {
             RdbObject::String(s) => {
                 Entry::new(&key, NewValue::Str(&s, StrEnc::for_new(&s)), expire_ms)
             }
-            other => match crate::store::value::from_rdb(other) {
+            other => match crate::store::value::from_rdb(other, &self.limits) {
                 Some(v) => Entry::new(&key, NewValue::Obj(Box::new(v)), expire_ms),
                 None => {
                     return Err(RdbError::Corrupt(format!(
@@ -206,6 +221,7 @@ pub fn load_locked(srv: &Server, locked: &mut Locked) -> Result<bool, String> {
         locked,
         num_dbs: srv.keyspace.num_dbs(),
         now_ms: Server::now_ms(),
+        limits: srv.hot.limits(),
         loaded: 0,
         expired: 0,
     };

@@ -11,7 +11,16 @@ pub mod db;
 pub mod dict;
 pub mod entry;
 pub mod expire;
+pub mod hash;
+pub mod intset;
+pub mod listpack;
+pub mod quicklist;
+pub mod scantable;
+pub mod set;
 pub mod value;
+pub mod zset;
+pub mod ztree;
+pub mod waiters;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
@@ -77,6 +86,8 @@ pub fn idle_seconds(lru: u32) -> u64 {
 pub struct Shard {
     /// One table per database (`databases` of them).
     pub dbs: Box<[Db]>,
+    /// Clients blocked on keys of this shard.
+    pub waiters: waiters::Waiters,
 }
 
 /// Padding so that neighbouring shard locks don't share a cache line.
@@ -101,6 +112,7 @@ impl Keyspace {
             .map(|_| {
                 PaddedShard(Mutex::new(Shard {
                     dbs: (0..num_dbs).map(|_| Db::default()).collect(),
+                    waiters: waiters::Waiters::default(),
                 }))
             })
             .collect();

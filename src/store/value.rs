@@ -2,13 +2,28 @@
 //!
 //! Strings are usually stored inline in their entry (see `entry.rs`); this
 //! enum is the boxed form used for collections and for strings that grow in
-//! place. Collection variants arrive with their command families.
+//! place. Each collection has a compact encoding for small sizes and a full
+//! one, switched at Redis's thresholds ([`Limits`]) so that memory stays
+//! small for the common case and `OBJECT ENCODING` answers as Redis does.
+
+use super::hash::Hash;
+use super::quicklist::Quicklist;
+use super::set::Set;
+use super::zset::ZSet;
 
 /// A boxed value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     /// A string too large to inline, or one that grows in place.
     Str(Vec<u8>),
+    /// A list: always a quicklist of listpack nodes, as in Redis 7.0.
+    List(Box<Quicklist>),
+    /// A hash: listpack or hashtable.
+    Hash(Hash),
+    /// A set: intset or hashtable.
+    Set(Set),
+    /// A sorted set: listpack or the ordered tree (`skiplist` to clients).
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -16,6 +31,10 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "raw",
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
@@ -23,6 +42,69 @@ impl Value {
     pub fn value_type(&self) -> ValueType {
         match self {
             Value::Str(_) => ValueType::String,
+            Value::List(_) => ValueType::List,
+            Value::Hash(_) => ValueType::Hash,
+            Value::Set(_) => ValueType::Set,
+            Value::ZSet(_) => ValueType::ZSet,
+        }
+    }
+
+    /// Approximate heap bytes (MEMORY USAGE).
+    pub fn mem_usage(&self) -> usize {
+        match self {
+            Value::Str(s) => s.capacity(),
+            Value::List(l) => l.mem_usage(),
+            Value::Hash(h) => h.mem_usage(),
+            Value::Set(s) => s.mem_usage(),
+            Value::ZSet(z) => z.mem_usage(),
+        }
+    }
+
+    /// Number of elements of a collection (1 for strings).
+    pub fn len(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+            Value::List(l) => l.len(),
+            Value::Hash(h) => h.len(),
+            Value::Set(s) => s.len(),
+            Value::ZSet(z) => z.len(),
+        }
+    }
+
+    /// True for an empty collection (such keys are deleted).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The collection encoding thresholds (`hash-max-listpack-entries` and
+/// friends), copied out of the configuration once per command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `hash-max-listpack-entries`.
+    pub hash_entries: usize,
+    /// `hash-max-listpack-value`.
+    pub hash_value: usize,
+    /// `set-max-intset-entries`.
+    pub set_intset_entries: usize,
+    /// `zset-max-listpack-entries`.
+    pub zset_entries: usize,
+    /// `zset-max-listpack-value`.
+    pub zset_value: usize,
+    /// `list-max-listpack-size`.
+    pub list_fill: i32,
+}
+
+impl Default for Limits {
+    /// Redis's defaults.
+    fn default() -> Limits {
+        Limits {
+            hash_entries: 512,
+            hash_value: 64,
+            set_intset_entries: 512,
+            zset_entries: 128,
+            zset_value: 64,
+            list_fill: -2,
         }
     }
 }
@@ -117,20 +199,37 @@ impl StrEnc {
     }
 }
 
+
 /// The generic RDB form of a boxed value, for saving. `None` for values the
 /// RDB writer can't represent yet.
 pub fn to_rdb(v: &Value) -> Option<crate::persist::rdb::RdbObject> {
-    match v {
-        Value::Str(s) => Some(crate::persist::rdb::RdbObject::String(s.clone())),
-    }
+    use crate::persist::rdb::RdbObject;
+    Some(match v {
+        Value::Str(s) => RdbObject::String(s.clone()),
+        Value::List(l) => RdbObject::List(l.iter().map(|e| e.to_vec()).collect()),
+        Value::Hash(h) => RdbObject::Hash(h.to_pairs()),
+        Value::Set(s) => RdbObject::Set(s.members()),
+        Value::ZSet(z) => RdbObject::ZSet(z.to_pairs()),
+    })
 }
 
-/// A boxed value from its generic RDB form. `None` for types whose commands
-/// are not built yet, so loading such a file fails loudly instead of losing
-/// data.
-pub fn from_rdb(o: crate::persist::rdb::RdbObject) -> Option<Value> {
-    match o {
-        crate::persist::rdb::RdbObject::String(s) => Some(Value::Str(s)),
-        _ => None,
-    }
+/// A boxed value from its generic RDB form, encoded as Redis would encode
+/// it after loading with these limits. `None` for an empty collection,
+/// which Redis refuses to load too.
+pub fn from_rdb(o: crate::persist::rdb::RdbObject, lim: &Limits) -> Option<Value> {
+    use crate::persist::rdb::RdbObject;
+    Some(match o {
+        RdbObject::String(s) => Value::Str(s),
+        RdbObject::List(items) => {
+            let mut l = Quicklist::new(lim.list_fill);
+            for i in &items {
+                l.push_back(i);
+            }
+            Value::List(Box::new(l))
+        }
+        RdbObject::Hash(pairs) => Value::Hash(Hash::from_pairs(pairs, lim)),
+        RdbObject::Set(members) => Value::Set(Set::from_members(members, lim)),
+        RdbObject::ZSet(pairs) => Value::ZSet(ZSet::from_pairs(pairs, lim)),
+    })
+    .filter(|v| !v.is_empty() || matches!(v, Value::Str(_)))
 }

@@ -5,3 +5,4 @@
 pub mod crc16;
 pub mod glob;
 pub mod num;
+pub mod rand;

@@ -1,0 +1,171 @@
+//! Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX,
+//! BZMPOP): how a client blocks, and how it is served when a key it waits on
+//! gets data, across worker threads.
+//!
+//! A blocking command that finds nothing to pop asks to block through
+//! [`block_on`]; the dispatcher then registers a [`Waiter`] in the registry of
+//! each key's shard while the command still holds the shard locks, so no
+//! push can slip in between the check and the registration.
+//!
+//! A write that creates a list or sorted set with waiters records the key as
+//! *ready* (`Keys::insert`). Once that command has released its locks, and
+//! before the connection runs anything else, [`serve_ready`] re-runs the
+//! waiters' commands in the order they blocked, each in "serving" mode: under
+//! its own keys' locks, popping only from the key that became ready, and
+//! never blocking again. A served waiter's reply travels to the worker owning
+//! its connection through that worker's mailbox. This is Redis's
+//! `handleClientsBlockedOnKeys`, including the chaining of BLMOVE pushes that
+//! make further keys ready.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::dispatch::{run_waiter, ServeOutcome};
+use super::{CmdError, Ctx};
+use crate::net::worker::Msg;
+use crate::server::{Server, WorkerStats};
+use crate::store::waiters::{Waiter, SERVED, SERVING, WAITING};
+use crate::store::ValueType;
+use crate::util::num;
+
+/// A key that received data while clients may be blocked on it.
+pub type ReadyKey = (usize, Vec<u8>);
+
+/// What a blocking command asks the dispatcher for when nothing is ready.
+#[derive(Debug)]
+pub struct BlockSpec {
+    /// Keys to wait on (duplicates are removed when registering).
+    pub keys: Vec<Vec<u8>>,
+    /// Unix ms of the timeout; `None` blocks forever.
+    pub deadline_ms: Option<i64>,
+    /// The type that serves the waiter.
+    pub wants: ValueType,
+}
+
+/// Parses a timeout in seconds as Redis's `getTimeoutFromObjectOrReply`
+/// does (a long double, fractions allowed, rounded up to whole ms, 0 =
+/// forever), returning the deadline.
+pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
+    let secs = num::parse_long_double(arg)
+        .ok_or(CmdError::raw(num::ERR_TIMEOUT_NOT_FLOAT))?;
+    let ms = (secs * 1000.0).ceil();
+    if ms < 0.0 {
+        return Err(CmdError::raw(num::ERR_TIMEOUT_NEGATIVE));
+    }
+    if ms == 0.0 {
+        return Ok(None);
+    }
+    let ms = if ms >= i64::MAX as f64 {
+        i64::MAX
+    } else {
+        ms as i64
+    };
+    Ok(Some(now_ms.saturating_add(ms)))
+}
+
+/// Called by a blocking command that found nothing: blocks the client, or
+/// inside MULTI (and scripts) replies as a timeout would, like Redis.
+pub fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, deadline_ms: Option<i64>, wants: ValueType) {
+    if ctx.client.in_multi {
+        ctx.out.null_array();
+        return;
+    }
+    ctx.block = Some(BlockSpec {
+        keys,
+        deadline_ms,
+        wants,
+    });
+}
+
+/// The key a serving re-run must pop from, or `None` in a normal run.
+pub fn serving_key<'c>(ctx: &'c Ctx) -> Option<&'c [u8]> {
+    ctx.serving.as_deref()
+}
+
+/// Serves the waiters of every ready key (and of the keys their commands
+/// make ready in turn), in blocking order.
+pub fn serve_ready(srv: &Server, stats: &WorkerStats, ready: Vec<ReadyKey>) {
+    let mut queue: VecDeque<ReadyKey> = ready.into();
+    while let Some((db, key)) = queue.pop_front() {
+        let shard = crate::store::shard_of(&key);
+        let list = srv
+            .keyspace
+            .with_shard(shard, |s| s.waiters.list(db, &key));
+        for w in list {
+            if !w.transition(WAITING, SERVING) {
+                continue;
+            }
+            let mut more = Vec::new();
+            match run_waiter(srv, stats, &w, &key, &mut more) {
+                ServeOutcome::Served(reply) => {
+                    w.set_state(SERVED);
+                    deliver(srv, &w, reply);
+                }
+                ServeOutcome::NotServed => w.set_state(WAITING),
+            }
+            queue.extend(more);
+        }
+    }
+}
+
+fn deliver(srv: &Server, w: &Waiter, reply: Vec<u8>) {
+    if let Some(mb) = srv.mailboxes.get().and_then(|m| m.get(w.worker)) {
+        mb.send(Msg::Served {
+            client_id: w.client_id,
+            reply,
+        });
+    }
+}
+
+/// Removes a waiter that timed out, was unblocked or disconnected from the
+/// registries of its keys.
+pub fn forget(srv: &Server, w: &Arc<Waiter>) {
+    let mut shards: Vec<usize> = w
+        .keys
+        .iter()
+        .map(|k| crate::store::shard_of(k))
+        .collect();
+    shards.sort_unstable();
+    shards.dedup();
+    let mut locked = srv.keyspace.lock(&shards);
+    for k in &w.keys {
+        if let Some(s) = locked.shard(crate::store::shard_of(k)) {
+            s.waiters.remove(w.db, k, w);
+        }
+    }
+}
+
+/// A waiter's command as owned argument buffer and ranges, for re-running.
+pub fn argv_ranges(argv: &[Vec<u8>]) -> (Vec<u8>, Vec<Range<usize>>) {
+    let mut buf = Vec::with_capacity(argv.iter().map(|a| a.len()).sum());
+    let mut ranges = Vec::with_capacity(argv.len());
+    for a in argv {
+        let s = buf.len();
+        buf.extend_from_slice(a);
+        ranges.push(s..buf.len());
+    }
+    (buf, ranges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timeout;
+
+    #[test]
+    fn timeouts_follow_redis() {
+        assert_eq!(parse_timeout(b"0", 1000), Ok(None));
+        assert_eq!(parse_timeout(b"1", 1000), Ok(Some(2000)));
+        assert_eq!(parse_timeout(b"0.001", 1000), Ok(Some(1001)));
+        assert_eq!(parse_timeout(b"0.0001", 1000), Ok(Some(1001)));
+        assert_eq!(
+            parse_timeout(b"-1", 0).unwrap_err().message(),
+            "ERR timeout is negative"
+        );
+        assert_eq!(
+            parse_timeout(b"abc", 0).unwrap_err().message(),
+            "ERR timeout is not a float or out of range"
+        );
+        assert_eq!(parse_timeout(b"1e300", 5), Ok(Some(i64::MAX)));
+    }
+}

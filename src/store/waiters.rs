@@ -1,0 +1,166 @@
+//! Clients blocked on keys (BLPOP, BZPOPMIN, BLMOVE...), registered in the
+//! shard of each key they wait on.
+//!
+//! The registry lives beside the keys under the same shard lock, so a
+//! blocking command that finds its keys empty registers itself before any
+//! other thread can push to them: no wake-up is lost. A write that creates a
+//! list or sorted set checks the registry of that key's shard (an empty map
+//! costs one branch) and reports the key as *ready*; after the command the
+//! worker that ran it serves the waiters of each ready key in the order they
+//! blocked, each under the locks of its own keys (see
+//! `commands::blocking`). Only the waiters of that key are touched: waking
+//! one key never wakes every client.
+//!
+//! A waiter's fate is decided by one atomic state shared between the thread
+//! serving it and the worker owning its connection (which times it out,
+//! unblocks it for CLIENT UNBLOCK or drops it on disconnect): whoever moves
+//! it out of [`WAITING`] first wins.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use super::value::ValueType;
+
+/// Blocked, nobody is acting on it.
+pub const WAITING: u8 = 0;
+/// A thread is re-running its command with a key that became ready.
+pub const SERVING: u8 = 1;
+/// Served: its reply is on the way to its worker.
+pub const SERVED: u8 = 2;
+/// Timed out (or CLIENT UNBLOCK ... TIMEOUT): reply with a null array.
+pub const TIMED_OUT: u8 = 3;
+/// CLIENT UNBLOCK ... ERROR: reply with the UNBLOCKED error.
+pub const UNBLOCKED_ERROR: u8 = 4;
+/// The connection closed: reply with nothing.
+pub const GONE: u8 = 5;
+
+/// One blocked client.
+#[derive(Debug)]
+pub struct Waiter {
+    /// Connection id.
+    pub client_id: u64,
+    /// Worker owning the connection: replies are sent through its mailbox.
+    pub worker: usize,
+    /// Database the command runs in.
+    pub db: usize,
+    /// RESP3 replies.
+    pub resp3: bool,
+    /// The command to run again when a key becomes ready.
+    pub argv: Vec<Vec<u8>>,
+    /// Keys it waits on, deduplicated, in argument order.
+    pub keys: Vec<Vec<u8>>,
+    /// The type whose arrival serves it (Redis 7.0 serves list waiters only
+    /// when a list appears, zset waiters only for a sorted set).
+    pub wants: ValueType,
+    /// Unix ms at which it times out; `None` waits forever.
+    pub deadline_ms: Option<i64>,
+    state: AtomicU8,
+}
+
+impl Waiter {
+    /// A new waiter in state [`WAITING`].
+    pub fn new(
+        client_id: u64,
+        worker: usize,
+        db: usize,
+        resp3: bool,
+        argv: Vec<Vec<u8>>,
+        keys: Vec<Vec<u8>>,
+        wants: ValueType,
+        deadline_ms: Option<i64>,
+    ) -> Waiter {
+        Waiter {
+            client_id,
+            worker,
+            db,
+            resp3,
+            argv,
+            keys,
+            wants,
+            deadline_ms,
+            state: AtomicU8::new(WAITING),
+        }
+    }
+
+    /// Current state.
+    pub fn state(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// Moves from `from` to `to`; false if another thread got there first.
+    pub fn transition(&self, from: u8, to: u8) -> bool {
+        self.state
+            .compare_exchange(from, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Sets the state unconditionally (only the thread holding SERVING does).
+    pub fn set_state(&self, to: u8) {
+        self.state.store(to, Ordering::Release)
+    }
+}
+
+/// The waiters of one shard, per (database, key), in blocking order.
+#[derive(Default)]
+pub struct Waiters {
+    map: HashMap<Vec<u8>, VecDeque<Arc<Waiter>>>,
+}
+
+fn slot_key(db: usize, key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 8);
+    k.extend_from_slice(&(db as u64).to_le_bytes());
+    k.extend_from_slice(key);
+    k
+}
+
+impl Waiters {
+    /// True when nobody in this shard is blocked (the common case, checked on
+    /// every collection write).
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Queues `w` behind the earlier waiters of `key`.
+    pub fn add(&mut self, db: usize, key: &[u8], w: Arc<Waiter>) {
+        self.map.entry(slot_key(db, key)).or_default().push_back(w);
+    }
+
+    /// True if someone waits on `key`.
+    pub fn has(&self, db: usize, key: &[u8]) -> bool {
+        !self.map.is_empty() && self.map.contains_key(&slot_key(db, key))
+    }
+
+    /// The waiters of `key` in order (a snapshot: serving changes the queue).
+    pub fn list(&self, db: usize, key: &[u8]) -> Vec<Arc<Waiter>> {
+        if self.map.is_empty() {
+            return Vec::new();
+        }
+        self.map
+            .get(&slot_key(db, key))
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets `w` as a waiter of `key`.
+    pub fn remove(&mut self, db: usize, key: &[u8], w: &Arc<Waiter>) {
+        let k = slot_key(db, key);
+        if let Some(q) = self.map.get_mut(&k) {
+            q.retain(|x| !Arc::ptr_eq(x, w));
+            if q.is_empty() {
+                self.map.remove(&k);
+            }
+        }
+    }
+
+    /// Every (database, key) with waiters, for SWAPDB and FLUSHALL-like
+    /// commands that change many keys at once.
+    pub fn keys_in_db(&self, db: usize) -> Vec<Vec<u8>> {
+        let prefix = (db as u64).to_le_bytes();
+        self.map
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .map(|k| k[8..].to_vec())
+            .collect()
+    }
+}
