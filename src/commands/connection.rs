@@ -163,6 +163,8 @@ fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    ctx.client.multi = None;
+    super::multi::unwatch_all(ctx.srv, ctx.client);
     ctx.client.db = 0;
     ctx.client.reply = Default::default();
     ctx.out.resp3 = false;

@@ -197,13 +197,27 @@ pub fn run_waiter(
 }
 
 /// `check_and_run`'s result.
-enum Inner {
+pub enum Inner {
+    /// Ran (or was rejected, queued...).
     Done,
+    /// Could not take its locks without waiting.
     Parked,
+    /// Blocked the client as this waiter.
     Blocked(Arc<Waiter>),
 }
 
-fn reject(stats: &WorkerStats, out: &mut ReplyBuf, cmd: Option<&Command>, err: CmdError) {
+/// Replies with a rejection (the command did not run); inside MULTI this
+/// also dooms the transaction, as Redis's `flagTransaction`.
+fn reject(
+    state: &mut ClientState,
+    stats: &WorkerStats,
+    out: &mut ReplyBuf,
+    cmd: Option<&Command>,
+    err: CmdError,
+) {
+    if let Some(m) = state.multi.as_mut() {
+        m.abort = true;
+    }
     stats.rejected_calls.fetch_add(1, Relaxed);
     if let Some(cmd) = cmd {
         stats.per_command[cmd.id].rejected.fetch_add(1, Relaxed);
@@ -239,7 +253,7 @@ fn check_and_run(
                 truncate(&args.text(1), 128),
                 container.fullname.to_uppercase()
             );
-            reject(stats, out, None, CmdError::raw(msg));
+            reject(state,stats, out, None, CmdError::raw(msg));
             return Inner::Done;
         }
         Found::Unknown => {
@@ -259,7 +273,7 @@ fn check_and_run(
                 truncate(&String::from_utf8_lossy(until_nul(args.get(0))), 128),
                 list
             );
-            reject(stats, out, None, CmdError::raw(msg));
+            reject(state,stats, out, None, CmdError::raw(msg));
             return Inner::Done;
         }
     };
@@ -270,17 +284,18 @@ fn check_and_run(
             "ERR wrong number of arguments for '{}' command",
             cmd.fullname
         );
-        reject(stats, out, Some(cmd), CmdError::raw(msg));
+        reject(state,stats, out, Some(cmd), CmdError::raw(msg));
         return Inner::Done;
     }
     if meta.flags & flags::PROTECTED != 0 && !debug_allowed(srv, state) {
         let msg = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-        reject(stats, out, Some(cmd), CmdError::raw(msg));
+        reject(state,stats, out, Some(cmd), CmdError::raw(msg));
         return Inner::Done;
     }
     if !state.authenticated && meta.flags & flags::NO_AUTH == 0 {
         if srv.hot.auth_required.load(Relaxed) {
             reject(
+                state,
                 stats,
                 out,
                 Some(cmd),
@@ -292,6 +307,7 @@ fn check_and_run(
     }
     let Some(handler) = cmd.handler else {
         reject(
+            state,
             stats,
             out,
             Some(cmd),
@@ -300,46 +316,42 @@ fn check_and_run(
         return Inner::Done;
     };
 
+    if state.multi.is_some() && !super::multi::runs_inside_multi(cmd.fullname.as_str()) {
+        if meta.flags & flags::NO_MULTI != 0 {
+            reject(
+                state,
+                stats,
+                out,
+                Some(cmd),
+                CmdError::err("Command not allowed inside a transaction"),
+            );
+            if let Some(m) = state.multi.as_mut() {
+                m.abort = true;
+            }
+        } else if let Some(m) = state.multi.as_mut() {
+            m.queue.push(args.from(0).map(|a| a.to_vec()).collect());
+            out.simple("QUEUED");
+        }
+        return Inner::Done;
+    }
+    if cmd.fullname == "exec" && state.multi.is_some() {
+        return super::multi::exec(srv, stats, state, out, shared, ready);
+    }
+
     let mut planned = Planned::default();
+    let mut list: Vec<usize> = Vec::new();
     let locked = match cmd.lock {
         LockMode::None => Locked::default(),
         LockMode::All => srv.keyspace.lock_all(),
         LockMode::Keys => {
-            let mut shards = [0usize; 8];
-            let mut n = 0;
-            let mut spill: Vec<usize> = Vec::new();
-            let complete = cmd.for_each_key(args, |k| {
-                let s = shard_of(k);
-                planned.push(k, s);
-                if n < shards.len() {
-                    shards[n] = s;
-                    n += 1;
-                } else {
-                    if spill.is_empty() {
-                        spill.extend_from_slice(&shards);
-                    }
-                    spill.push(s);
-                }
-            });
-            if !complete {
-                spill = (0..crate::store::SHARDS).collect();
+            if !plan_shards(cmd, args, &mut planned, &mut list) {
+                list = (0..crate::store::SHARDS).collect();
             }
-            let list: &mut [usize] = if spill.is_empty() {
-                &mut shards[..n]
-            } else {
-                &mut spill
-            };
             list.sort_unstable();
-            let mut m = 0;
-            for i in 0..list.len() {
-                if i == 0 || list[i] != list[m - 1] {
-                    list[m] = list[i];
-                    m += 1;
-                }
-            }
+            list.dedup();
             match mode {
-                Mode::Serving(..) => srv.keyspace.lock(&list[..m]),
-                Mode::Normal => match srv.keyspace.try_lock(&list[..m]) {
+                Mode::Serving(..) => srv.keyspace.lock(&list),
+                Mode::Normal => match srv.keyspace.try_lock(&list) {
                     Some(l) => l,
                     None => return Inner::Parked,
                 },
@@ -350,24 +362,13 @@ fn check_and_run(
     if let Some(shared) = shared {
         shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
     }
-    let start_us = Server::now_us();
-    let now_ms = start_us / 1000;
-    let mut ctx = Ctx {
-        srv,
-        client: &mut *state,
-        out: &mut *out,
-        keys: Keys::new(locked, 0, now_ms, planned),
-        stats,
-        block: None,
-        serving: match mode {
-            Mode::Serving(_, key) => Some(key.to_vec()),
-            Mode::Normal => None,
-        },
+    let now_ms = Server::now_us() / 1000;
+    let keys = Keys::new(locked, state.db, now_ms, planned);
+    let serving = match mode {
+        Mode::Serving(_, key) => Some(key.to_vec()),
+        Mode::Normal => None,
     };
-    ctx.keys.db = ctx.client.db;
-    let result = handler(&mut ctx, args);
-    let block = ctx.block.take();
-    let mut keys = ctx.keys;
+    let (block, mut keys) = invoke(srv, stats, state, out, cmd, handler, args, keys, serving);
     let mut outcome = Inner::Done;
     match (block, mode) {
         (Some(spec), Mode::Normal) => {
@@ -385,10 +386,62 @@ fn check_and_run(
         (None, Mode::Normal) => {}
     }
     ready.append(&mut keys.ready);
-    let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
-    drop(keys);
-    let usec = (Server::now_us() - start_us).max(0) as u64;
+    if let Some(shared) = shared {
+        shared.last_interaction_ms.store(now_ms, Relaxed);
+    }
+    outcome
+}
 
+/// Adds the shards of `cmd`'s keys in `args` to `list` (unsorted) and
+/// remembers them in `planned`; false if the key specs can't name every
+/// key (then every shard must be locked).
+pub fn plan_shards(cmd: &Command, args: Args<'_>, planned: &mut Planned, list: &mut Vec<usize>) -> bool {
+    cmd.for_each_key(args, |k| {
+        let s = shard_of(k);
+        planned.push(k, s);
+        list.push(s);
+    })
+}
+
+/// Runs one command's handler on already locked `keys` and accounts for it
+/// (command stats, keyspace hits, dirty counter, WATCH invalidation), writing
+/// an error reply if it failed. Returns the handler's block request and the
+/// keys for the next command.
+#[allow(clippy::too_many_arguments)]
+pub fn invoke<'k>(
+    srv: &Server,
+    stats: &WorkerStats,
+    state: &mut ClientState,
+    out: &mut ReplyBuf,
+    cmd: &Command,
+    handler: super::Handler,
+    args: Args<'_>,
+    mut keys: Keys<'k>,
+    serving: Option<Vec<u8>>,
+) -> (Option<BlockSpec>, Keys<'k>) {
+    let start_us = Server::now_us();
+    keys.db = state.db;
+    keys.expired = 0;
+    keys.hits = 0;
+    keys.misses = 0;
+    keys.dirty = 0;
+    let mut ctx = Ctx {
+        srv,
+        client: &mut *state,
+        out: &mut *out,
+        keys,
+        stats,
+        block: None,
+        serving,
+    };
+    let result = handler(&mut ctx, args);
+    let block = ctx.block.take();
+    let mut keys = ctx.keys;
+    let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
+    if dirty > 0 {
+        super::multi::touch_written_keys(&mut keys, cmd, args);
+    }
+    let usec = (Server::now_us() - start_us).max(0) as u64;
     let cs = &stats.per_command[cmd.id];
     bump(&cs.calls, 1);
     bump(&cs.usec, usec);
@@ -405,16 +458,13 @@ fn check_and_run(
     if dirty > 0 {
         srv.dirty.fetch_add(dirty, Relaxed);
     }
-    if let Some(shared) = shared {
-        shared.last_interaction_ms.store(now_ms, Relaxed);
-    }
     if let Err(e) = result {
         cs.failed.fetch_add(1, Relaxed);
         stats.failed_calls.fetch_add(1, Relaxed);
         stats.count_error(&e.code());
         out.error(&e.message());
     }
-    outcome
+    (block, keys)
 }
 
 /// Registers the client as a waiter on the keys of `spec`, in their shards'

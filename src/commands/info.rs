@@ -51,12 +51,17 @@ pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult {
             other => add(other),
         }
     }
-    let text = render(ctx.srv, &wanted);
+    let (keys, expires) = if wanted.iter().any(|w| w == "keyspace") {
+        key_counts(ctx)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let text = render(ctx.srv, &wanted, &keys, &expires);
     ctx.out.verbatim(text.as_bytes());
     Ok(())
 }
 
-fn render(srv: &Server, wanted: &[String]) -> String {
+fn render(srv: &Server, wanted: &[String], keys: &[usize], expires: &[usize]) -> String {
     let order = ORDER.iter().copied();
     let mut out = String::new();
     for sec in order {
@@ -74,7 +79,7 @@ fn render(srv: &Server, wanted: &[String]) -> String {
             "modules" => String::new(),
             "errorstats" => errorstats(srv),
             "cluster" => "cluster_enabled:0\r\n".to_string(),
-            "keyspace" => keyspace(srv),
+            "keyspace" => keyspace(keys, expires),
             "commandstats" => commandstats(srv),
             _ => String::new(),
         };
@@ -284,20 +289,24 @@ fn errorstats(srv: &Server) -> String {
         .collect()
 }
 
-fn keyspace(srv: &Server) -> String {
-    let n = srv.keyspace.num_dbs();
+/// Keys and keys with a TTL per database, from the shards INFO locked (it
+/// locks them all, so it also works inside a transaction holding some).
+fn key_counts(ctx: &mut Ctx) -> (Vec<usize>, Vec<usize>) {
+    let n = ctx.srv.keyspace.num_dbs();
     let mut keys = vec![0usize; n];
     let mut expires = vec![0usize; n];
-    for s in 0..crate::store::SHARDS {
-        srv.keyspace.with_shard(s, |sh| {
-            for (i, db) in sh.dbs.iter().enumerate() {
-                keys[i] += db.len();
-                expires[i] += db.volatile_len();
-            }
-        });
+    for (_, sh) in ctx.keys.locked().iter_mut() {
+        for (i, db) in sh.dbs.iter().enumerate() {
+            keys[i] += db.len();
+            expires[i] += db.volatile_len();
+        }
     }
+    (keys, expires)
+}
+
+fn keyspace(keys: &[usize], expires: &[usize]) -> String {
     let mut out = String::new();
-    for i in 0..n {
+    for i in 0..keys.len() {
         if keys[i] > 0 {
             let _ = write!(
                 out,

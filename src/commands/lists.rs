@@ -7,7 +7,7 @@
 //! popping from that key only: Redis's `serveClientsBlockedOnListKey`.
 
 use super::blocking::{block_on, parse_timeout, serving_key};
-use super::{bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
+use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::store::hash::lp_bytes;
 use crate::store::quicklist::Quicklist;
 use crate::store::{Value, ValueType};
@@ -229,7 +229,7 @@ fn lrange(ctx: &mut Ctx, args: Args) -> CmdResult {
             return Ok(());
         }
     };
-    match clamp_range(start, end, l.len() as i64) {
+    match clamp_rank_range(start, end, l.len() as i64) {
         None => out.array(0),
         Some((s, e)) => {
             let n = (e - s + 1) as usize;
@@ -248,7 +248,7 @@ fn ltrim(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
     if let Some(l) = write(ctx, key)? {
         let len = l.len();
-        match clamp_range(start, end, len as i64) {
+        match clamp_rank_range(start, end, len as i64) {
             Some((s, e)) => l.trim(s as usize, e as usize),
             None => l.clear(),
         }

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod lists;
 pub mod memory;
 pub mod meta;
+pub mod multi;
 pub mod server_cmds;
 pub mod sets;
 pub mod sort;
@@ -119,6 +120,18 @@ pub fn clamp_range(start: i64, end: i64, len: i64) -> Option<(i64, i64)> {
     .max(0)
     .min(len - 1);
     (len > 0 && s <= e).then_some((s, e))
+}
+
+/// Redis's normalisation of a `start stop` rank range over `len` elements
+/// for lists and sorted sets (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK):
+/// like [`clamp_range`] except that a stop still negative after counting
+/// from the end selects nothing (GETRANGE clamps it to 0 instead).
+pub fn clamp_rank_range(start: i64, end: i64, len: i64) -> Option<(i64, i64)> {
+    let end = if end < 0 { end.saturating_add(len) } else { end };
+    if end < 0 {
+        return None;
+    }
+    clamp_range(start, end, len)
 }
 
 /// A command handler.
@@ -468,5 +481,15 @@ mod tests {
         assert_eq!(clamp_range(3, 1, 5), None);
         assert_eq!(clamp_range(0, 0, 0), None);
         assert_eq!(clamp_range(i64::MIN, i64::MAX, 3), Some((0, 2)));
+    }
+
+    #[test]
+    fn rank_ranges_follow_lrange() {
+        use super::clamp_rank_range;
+        assert_eq!(clamp_rank_range(0, -5, 4), None);
+        assert_eq!(clamp_range(0, -5, 4), Some((0, 0)));
+        assert_eq!(clamp_rank_range(0, -4, 4), Some((0, 0)));
+        assert_eq!(clamp_rank_range(-10, 10, 4), Some((0, 3)));
+        assert_eq!(clamp_rank_range(5, 10, 4), None);
     }
 }

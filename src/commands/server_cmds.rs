@@ -19,7 +19,7 @@ pub const COMMANDS: &[Binding] = &[
     bind("save", save, All),
     bind("bgsave", bgsave, All),
     bind("shutdown", shutdown, N),
-    bind("info", super::info::info, N),
+    bind("info", super::info::info, super::LockMode::All),
     bind("debug", super::debug::debug, All),
     bind("command", super::introspect::command, N),
     bind("command|count", super::introspect::count, N),

@@ -65,6 +65,7 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::zset_algebra::COMMANDS,
         super::sort::COMMANDS,
         super::dump::COMMANDS,
+        super::multi::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -8,7 +8,7 @@
 
 use super::blocking::{block_on, parse_timeout, serving_key};
 use super::collection::{parse_count, parse_scan, scan_loop, pick_indices, reply_too_large, MAX_RANDOM_REPLY};
-use super::{bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
+use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::resp::ReplyBuf;
 use crate::store::zset::{LexBound, ZSet};
 use crate::store::{Value, ValueType};
@@ -372,7 +372,7 @@ fn parse_range<'a>(kind: u8, min: &'a [u8], max: &'a [u8]) -> Result<RangeSpec<'
 /// The ranks (ascending, end exclusive) a score or lex range covers.
 fn rank_interval(z: &ZSet, spec: RangeSpec<'_>) -> (usize, usize) {
     match spec {
-        RangeSpec::Rank(s, e) => match clamp_range(s, e, z.len() as i64) {
+        RangeSpec::Rank(s, e) => match clamp_rank_range(s, e, z.len() as i64) {
             Some((s, e)) => (s as usize, e as usize + 1),
             None => (0, 0),
         },
@@ -394,7 +394,7 @@ pub fn select(z: &ZSet, spec: RangeSpec<'_>, rev: bool, limit: Option<(i64, i64)
     let len = z.len();
     let (lo, hi) = match spec {
         // REV ranks count from the top; turn them into ascending ones.
-        RangeSpec::Rank(s, e) => match clamp_range(s, e, len as i64) {
+        RangeSpec::Rank(s, e) => match clamp_rank_range(s, e, len as i64) {
             Some((s, e)) if rev => (len - 1 - e as usize, len - s as usize),
             Some((s, e)) => (s as usize, e as usize + 1),
             None => (0, 0),

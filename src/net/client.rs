@@ -112,8 +112,14 @@ pub struct ClientState {
     pub no_evict: bool,
     /// Connected over a unix socket or loopback (for `enable-debug-command local`).
     pub local: bool,
-    /// Inside MULTI: blocking commands don't block.
+    /// Running EXEC's commands: blocking commands don't block.
     pub in_multi: bool,
+    /// Commands queued since MULTI.
+    pub multi: Option<crate::commands::multi::MultiState>,
+    /// Keys under WATCH, with their database.
+    pub watched: Vec<(usize, Vec<u8>)>,
+    /// Set by any write to a watched key: EXEC then fails.
+    pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ClientState {
@@ -129,6 +135,9 @@ impl ClientState {
             no_evict: false,
             local: false,
             in_multi: false,
+            multi: None,
+            watched: Vec::new(),
+            watch_dirty: Default::default(),
         }
     }
 }
@@ -196,6 +205,9 @@ impl Client {
                 no_evict: false,
                 local,
                 in_multi: false,
+                multi: None,
+                watched: Vec::new(),
+                watch_dirty: Default::default(),
             },
             blocked: None,
             shared,

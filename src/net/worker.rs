@@ -415,6 +415,7 @@ impl Worker {
             return;
         };
         let Some(mut c) = slot.take() else { return };
+        crate::commands::multi::unwatch_all(&self.srv, &mut c.state);
         if let Some(w) = c.blocked.take() {
             if w.transition(WAITING, GONE) {
                 crate::commands::blocking::forget(&self.srv, &w);

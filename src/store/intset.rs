@@ -99,8 +99,9 @@ fn write_int(out: &mut [u8], v: i64) {
     }
 }
 
-/// A sorted set of integers in Redis's intset byte format.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A sorted set of integers in Redis's intset byte format. Equality compares
+/// the bytes, so equal members at different widths are unequal sets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct IntSet {
     /// Header and members, always valid (checked on entry, kept so by every
     /// mutation).

@@ -88,6 +88,8 @@ pub struct Shard {
     pub dbs: Box<[Db]>,
     /// Clients blocked on keys of this shard.
     pub waiters: waiters::Waiters,
+    /// Clients WATCHing keys of this shard.
+    pub watchers: waiters::Watchers,
 }
 
 /// Padding so that neighbouring shard locks don't share a cache line.
@@ -113,6 +115,7 @@ impl Keyspace {
                 PaddedShard(Mutex::new(Shard {
                     dbs: (0..num_dbs).map(|_| Db::default()).collect(),
                     waiters: waiters::Waiters::default(),
+                    watchers: waiters::Watchers::default(),
                 }))
             })
             .collect();

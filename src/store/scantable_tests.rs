@@ -108,6 +108,12 @@ proptest! {
         prop_assert_eq!(&owned, &model);
     }
 
+}
+
+proptest! {
+    // Each case runs a full scan over up to ~20k keys: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
     /// Every key present for a whole scan is reported, while keys are
     /// inserted and removed between calls (growing and shrinking the table).
     #[test]

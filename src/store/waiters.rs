@@ -164,3 +164,61 @@ impl Waiters {
             .collect()
     }
 }
+
+/// Clients WATCHing keys of one shard: the flag each one's EXEC checks,
+/// per (database, key). A write to a watched key sets the flags, so the
+/// transactions of those clients fail, as Redis's `touchWatchedKey`.
+#[derive(Default)]
+pub struct Watchers {
+    map: HashMap<Vec<u8>, Vec<Arc<std::sync::atomic::AtomicBool>>>,
+}
+
+impl Watchers {
+    /// True when no key of this shard is watched (checked on every write).
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Registers `flag` as watching `key`.
+    pub fn add(&mut self, db: usize, key: &[u8], flag: &Arc<std::sync::atomic::AtomicBool>) {
+        let v = self.map.entry(slot_key(db, key)).or_default();
+        if !v.iter().any(|f| Arc::ptr_eq(f, flag)) {
+            v.push(flag.clone());
+        }
+    }
+
+    /// Forgets `flag` as watching `key`.
+    pub fn remove(&mut self, db: usize, key: &[u8], flag: &Arc<std::sync::atomic::AtomicBool>) {
+        let k = slot_key(db, key);
+        if let Some(v) = self.map.get_mut(&k) {
+            v.retain(|f| !Arc::ptr_eq(f, flag));
+            if v.is_empty() {
+                self.map.remove(&k);
+            }
+        }
+    }
+
+    /// Marks the watchers of `key` as invalidated.
+    pub fn touch(&self, db: usize, key: &[u8]) {
+        if self.map.is_empty() {
+            return;
+        }
+        if let Some(v) = self.map.get(&slot_key(db, key)) {
+            for f in v {
+                f.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// Marks every watcher of database `db` (or of all databases).
+    pub fn touch_db(&self, db: Option<usize>) {
+        for (k, v) in &self.map {
+            let in_db = db.is_none_or(|d| k.starts_with(&(d as u64).to_le_bytes()));
+            if in_db {
+                for f in v {
+                    f.store(true, Ordering::Release);
+                }
+            }
+        }
+    }
+}

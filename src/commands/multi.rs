@@ -1,0 +1,232 @@
+//! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis's `multi.c`).
+//!
+//! While a client is in MULTI the dispatcher queues its commands (after the
+//! usual checks: an unknown command or a wrong arity dooms the transaction,
+//! and EXEC then answers EXECABORT). EXEC locks the shards of every queued
+//! command's keys at once, in order (every shard if one of them needs all),
+//! and runs them back to back under those locks, so no other client sees a
+//! state in between. Blocking commands inside behave as if timed out.
+//!
+//! WATCH registers a flag in the shard of each watched key; any command that
+//! changes data marks the watchers of the keys it writes (key specs with
+//! write access), and EXEC fails with a null reply if its flag is set.
+
+use std::sync::atomic::Ordering;
+
+use super::blocking::ReadyKey;
+use super::dispatch::{invoke, plan_shards};
+use super::meta::key_flags;
+use super::table::{Command, Found};
+use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode, Planned};
+use crate::net::client::{ClientShared, ClientState};
+use crate::resp::ReplyBuf;
+use crate::server::{bump, Server, WorkerStats};
+use crate::store::shard_of;
+
+/// The transaction commands' bindings (EXEC itself is run by the
+/// dispatcher through [`exec`]; its binding only answers outside MULTI).
+pub const COMMANDS: &[Binding] = &[
+    bind("multi", multi, LockMode::None),
+    bind("exec", exec_outside, LockMode::None),
+    bind("discard", discard, LockMode::None),
+    bind("watch", watch, LockMode::Keys),
+    bind("unwatch", unwatch, LockMode::None),
+];
+
+/// A transaction being queued.
+#[derive(Debug, Default)]
+pub struct MultiState {
+    /// The queued commands' arguments.
+    pub queue: Vec<Vec<Vec<u8>>>,
+    /// A queued command was rejected: EXEC answers EXECABORT.
+    pub abort: bool,
+}
+
+/// Commands that run immediately even inside MULTI.
+pub fn runs_inside_multi(name: &str) -> bool {
+    matches!(name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+}
+
+fn multi(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    if ctx.client.multi.is_some() {
+        return Err(CmdError::err("MULTI calls can not be nested"));
+    }
+    ctx.client.multi = Some(MultiState::default());
+    ctx.out.ok();
+    Ok(())
+}
+
+fn exec_outside(_ctx: &mut Ctx, _args: Args) -> CmdResult {
+    Err(CmdError::err("EXEC without MULTI"))
+}
+
+fn discard(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    if ctx.client.multi.take().is_none() {
+        return Err(CmdError::err("DISCARD without MULTI"));
+    }
+    unwatch_all(ctx.srv, ctx.client);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn watch(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if ctx.client.multi.is_some() {
+        return Err(CmdError::err("WATCH inside MULTI is not allowed"));
+    }
+    let db = ctx.client.db;
+    let flag = ctx.client.watch_dirty.clone();
+    for k in args.from(1) {
+        if ctx.client.watched.iter().any(|(d, w)| *d == db && w == k) {
+            continue;
+        }
+        let shard = ctx
+            .keys
+            .locked()
+            .shard(shard_of(k))
+            .ok_or_else(|| CmdError::err("internal error: WATCH key not locked"))?;
+        shard.watchers.add(db, k, &flag);
+        ctx.client.watched.push((db, k.to_vec()));
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn unwatch(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    unwatch_all(ctx.srv, ctx.client);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Forgets every WATCH of the client (EXEC, DISCARD, UNWATCH, RESET,
+/// disconnect). Takes the watched keys' shard locks: call with none held.
+pub fn unwatch_all(srv: &Server, state: &mut ClientState) {
+    if state.watched.is_empty() {
+        state.watch_dirty.store(false, Ordering::Release);
+        return;
+    }
+    let watched = std::mem::take(&mut state.watched);
+    let mut shards: Vec<usize> = watched.iter().map(|(_, k)| shard_of(k)).collect();
+    shards.sort_unstable();
+    shards.dedup();
+    let mut locked = srv.keyspace.lock(&shards);
+    for (db, k) in &watched {
+        if let Some(s) = locked.shard(shard_of(k)) {
+            s.watchers.remove(*db, k, &state.watch_dirty);
+        }
+    }
+    drop(locked);
+    state.watch_dirty.store(false, Ordering::Release);
+}
+
+/// Marks the watchers of the keys a command wrote (called after a command
+/// that changed data, with its locks still held).
+pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
+    const WRITES: u32 = key_flags::RW | key_flags::OW | key_flags::RM;
+    let db = keys.db;
+    let all = cmd.lock == LockMode::All;
+    let locked = keys.locked();
+    if all {
+        // Whole-keyspace writers (FLUSHALL, SWAPDB...) invalidate broadly.
+        if matches!(cmd.fullname.as_str(), "flushall" | "flushdb" | "swapdb") {
+            let only = (cmd.fullname == "flushdb").then_some(db);
+            for (_, s) in locked.iter_mut() {
+                s.watchers.touch_db(only);
+            }
+            return;
+        }
+    }
+    let _ = super::meta::for_each_key(cmd.meta, args.len(), |i| args.get(i), false, |k| {
+        if k.flags & WRITES != 0 {
+            let key = args.get(k.pos);
+            if let Some(s) = locked.shard(shard_of(key)) {
+                s.watchers.touch(db, key);
+            }
+        }
+    });
+}
+
+/// Runs EXEC for a client in MULTI: replies EXECABORT, a null array (a
+/// watched key changed) or the array of the queued commands' replies.
+pub fn exec(
+    srv: &Server,
+    stats: &WorkerStats,
+    state: &mut ClientState,
+    out: &mut ReplyBuf,
+    shared: Option<&ClientShared>,
+    ready: &mut Vec<ReadyKey>,
+) -> super::dispatch::Inner {
+    let Some(m) = state.multi.take() else {
+        out.error("ERR EXEC without MULTI");
+        return super::dispatch::Inner::Done;
+    };
+    if let Some(exec_cmd) = srv.commands.by_name("exec") {
+        bump(&stats.per_command[exec_cmd.id].calls, 1);
+        if let Some(sh) = shared {
+            sh.last_cmd.store(exec_cmd.id as u32 + 1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    bump(&stats.commands, 1);
+    if m.abort {
+        unwatch_all(srv, state);
+        out.error("EXECABORT Transaction discarded because of previous errors.");
+        return super::dispatch::Inner::Done;
+    }
+    // Resolve the queued commands and the shards they need.
+    let mut cmds: Vec<(&Command, Vec<u8>, Vec<std::ops::Range<usize>>)> = Vec::new();
+    let mut shards = Vec::new();
+    let mut all = false;
+    for argv in &m.queue {
+        let (buf, ranges) = super::blocking::argv_ranges(argv);
+        let args = Args::new(&buf, &ranges);
+        let Found::Command(cmd) = srv.commands.lookup(args) else {
+            continue;
+        };
+        match cmd.lock {
+            LockMode::All => all = true,
+            LockMode::Keys => {
+                let mut planned = Planned::default();
+                if !plan_shards(cmd, args, &mut planned, &mut shards) {
+                    all = true;
+                }
+            }
+            LockMode::None => {}
+        }
+        cmds.push((cmd, buf, ranges));
+    }
+    let locked = if all {
+        srv.keyspace.lock_all()
+    } else {
+        shards.sort_unstable();
+        shards.dedup();
+        srv.keyspace.lock(&shards)
+    };
+    // Checked under the locks: a write to a watched key either happened
+    // before (and is seen here) or happens after the whole transaction.
+    if state.watch_dirty.load(Ordering::Acquire) {
+        drop(locked);
+        unwatch_all(srv, state);
+        out.null_array();
+        return super::dispatch::Inner::Done;
+    }
+    let now_ms = Server::now_us() / 1000;
+    let mut keys = Keys::new(locked, state.db, now_ms, Planned::default());
+    out.array(cmds.len());
+    state.in_multi = true;
+    for (cmd, buf, ranges) in &cmds {
+        let args = Args::new(buf, ranges);
+        let Some(handler) = cmd.handler else {
+            out.error(&format!(
+                "ERR command '{}' is not implemented yet",
+                cmd.fullname
+            ));
+            continue;
+        };
+        let (_, k) = invoke(srv, stats, state, out, cmd, handler, args, keys, None);
+        keys = k;
+    }
+    state.in_multi = false;
+    ready.append(&mut keys.ready);
+    drop(keys);
+    unwatch_all(srv, state);
+    super::dispatch::Inner::Done
+}
