@@ -47,8 +47,7 @@ pub struct BlockSpec {
 /// does (a long double, fractions allowed, rounded up to whole ms, 0 =
 /// forever), returning the deadline.
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
-    let secs = num::parse_long_double(arg)
-        .ok_or(CmdError::raw(num::ERR_TIMEOUT_NOT_FLOAT))?;
+    let secs = num::parse_long_double(arg).ok_or(CmdError::raw(num::ERR_TIMEOUT_NOT_FLOAT))?;
     let ms = (secs * 1000.0).ceil();
     if ms < 0.0 {
         return Err(CmdError::raw(num::ERR_TIMEOUT_NEGATIVE));
@@ -89,10 +88,21 @@ pub fn serve_ready(srv: &Server, stats: &WorkerStats, ready: Vec<ReadyKey>) {
     let mut queue: VecDeque<ReadyKey> = ready.into();
     while let Some((db, key)) = queue.pop_front() {
         let shard = crate::store::shard_of(&key);
-        let list = srv
-            .keyspace
-            .with_shard(shard, |s| s.waiters.list(db, &key));
+        let h = crate::store::hash_key(&key);
+        let (list, ty) = srv.keyspace.with_shard(shard, |s| {
+            let ty = s
+                .dbs
+                .get(db)
+                .and_then(|d| d.get(&key, h))
+                .map(|e| e.value_type());
+            (s.waiters.list(db, &key), ty)
+        });
         for w in list {
+            // Redis 7.0 serves list waiters only from a list, zset waiters
+            // only from a sorted set; others stay blocked.
+            if ty != Some(w.wants) {
+                continue;
+            }
             if !w.transition(WAITING, SERVING) {
                 continue;
             }
@@ -121,11 +131,7 @@ fn deliver(srv: &Server, w: &Waiter, reply: Vec<u8>) {
 /// Removes a waiter that timed out, was unblocked or disconnected from the
 /// registries of its keys.
 pub fn forget(srv: &Server, w: &Arc<Waiter>) {
-    let mut shards: Vec<usize> = w
-        .keys
-        .iter()
-        .map(|k| crate::store::shard_of(k))
-        .collect();
+    let mut shards: Vec<usize> = w.keys.iter().map(|k| crate::store::shard_of(k)).collect();
     shards.sort_unstable();
     shards.dedup();
     let mut locked = srv.keyspace.lock(&shards);

@@ -8,13 +8,16 @@ use super::table::CommandTable;
 
 /// Commands that run but with a known gap, and what is missing.
 const PARTIAL: &[(&str, &str)] = &[
-    ("bgsave", "saves in the foreground under the keyspace locks (no fork yet)"),
     ("debug", "subcommands used by the test suite only; no LOADAOF, POPULATE, QUICKLIST-PACKED-THRESHOLD effect"),
     ("memory|usage", "approximate: entry allocation plus boxed value, no SAMPLES walk"),
     ("memory|stats", "a subset of Redis's fields"),
     ("memory|malloc-stats", "summary only"),
     ("info", "replication, persistence and memory fields are placeholders where the feature is missing"),
-    ("client|list", "no pub/sub, MULTI or output-list accounting yet"),
+    ("client|list", "no pub/sub or output-list accounting yet; `multi=` is always -1"),
+    ("watch", "invalidated by writes, FLUSHDB/FLUSHALL and SWAPDB; not by lazy expiry of a watched key"),
+    ("srandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
+    ("hrandfield", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
+    ("zrandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("client|kill", "USER filter only knows the default user"),
     ("object|freq", "LFU counters are not maintained yet"),
     ("flushall", "ASYNC frees in a background thread; no lazyfree counters"),

@@ -182,33 +182,75 @@ fn protocol(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-/// Mixes one key's identity and value into a 160-bit accumulator. The
-/// dataset digest XORs per-key digests, so it is independent of iteration
-/// order, as Redis's is; it need only be stable for equal datasets.
-fn mix_entry(acc: &mut [u8; 20], e: &crate::store::EntryRef, with_key: bool) {
+/// 160 bits of hash of `data` (three seeded 64-bit hashes).
+fn digest_bytes(data: &[u8]) -> [u8; 20] {
     use std::hash::BuildHasher;
     let mut h = [0u8; 20];
     for (i, chunk) in h.chunks_mut(8).enumerate() {
         let st = foldhash::fast::FixedState::with_seed(0x5EED_0000 + i as u64);
-        let mut hasher_input: Vec<u8> = Vec::new();
-        if with_key {
-            hasher_input.extend_from_slice(e.key());
-            hasher_input.push(0);
-        }
-        hasher_input.push(e.value_type() as u8);
-        match e.value() {
-            ValueRef::Str(s, _) => hasher_input.extend_from_slice(s),
-            ValueRef::Obj(v) => hasher_input.extend_from_slice(format!("{v:?}").as_bytes()),
-        }
-        if let Some(x) = e.expire() {
-            hasher_input.extend_from_slice(&x.to_le_bytes());
-        }
-        let v = st.hash_one(&hasher_input).to_le_bytes();
+        let v = st.hash_one(data).to_le_bytes();
         chunk.copy_from_slice(&v[..chunk.len()]);
     }
-    for (a, b) in acc.iter_mut().zip(h) {
+    h
+}
+
+fn xor_into(acc: &mut [u8; 20], d: [u8; 20]) {
+    for (a, b) in acc.iter_mut().zip(d) {
         *a ^= b;
     }
+}
+
+/// A value's digest as Redis computes its shape: ordered collections (lists,
+/// sorted sets) hash their elements in order, unordered ones (sets, hashes)
+/// XOR per-element digests, so the digest depends on the contents only, not
+/// on the encoding or the iteration order (DEBUG RELOAD and COPY keep it).
+fn value_digest(v: ValueRef<'_>) -> [u8; 20] {
+    use crate::store::Value;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut acc = [0u8; 20];
+    let frame = |buf: &mut Vec<u8>, x: &[u8]| {
+        buf.extend_from_slice(&(x.len() as u64).to_le_bytes());
+        buf.extend_from_slice(x);
+    };
+    match v {
+        ValueRef::Str(s, _) => frame(&mut buf, s),
+        ValueRef::Obj(Value::Str(s)) => frame(&mut buf, s),
+        ValueRef::Obj(Value::List(l)) => {
+            for e in l.iter() {
+                frame(&mut buf, &e.to_vec());
+            }
+        }
+        ValueRef::Obj(Value::ZSet(z)) => z.for_each(|m, sc| {
+            frame(&mut buf, m);
+            frame(&mut buf, crate::util::num::fmt_double(sc).as_bytes());
+        }),
+        ValueRef::Obj(Value::Set(st)) => st.for_each(|m| xor_into(&mut acc, digest_bytes(m))),
+        ValueRef::Obj(Value::Hash(h)) => h.for_each(|f, val| {
+            let mut pair = Vec::with_capacity(f.len() + val.len() + 8);
+            frame(&mut pair, f);
+            pair.extend_from_slice(val);
+            xor_into(&mut acc, digest_bytes(&pair));
+        }),
+    }
+    buf.extend_from_slice(&acc);
+    digest_bytes(&buf)
+}
+
+/// Mixes one key's identity and value into a 160-bit accumulator. The
+/// dataset digest XORs per-key digests, so it is independent of iteration
+/// order, as Redis's is; it need only be stable for equal datasets.
+fn mix_entry(acc: &mut [u8; 20], e: &crate::store::EntryRef, with_key: bool) {
+    let mut input: Vec<u8> = Vec::new();
+    if with_key {
+        input.extend_from_slice(&(e.key().len() as u64).to_le_bytes());
+        input.extend_from_slice(e.key());
+    }
+    input.push(e.value_type() as u8);
+    input.extend_from_slice(&value_digest(e.value()));
+    if let Some(x) = e.expire() {
+        input.extend_from_slice(&x.to_le_bytes());
+    }
+    xor_into(acc, digest_bytes(&input));
 }
 
 fn hex(b: &[u8]) -> String {

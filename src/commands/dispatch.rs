@@ -253,7 +253,7 @@ fn check_and_run(
                 truncate(&args.text(1), 128),
                 container.fullname.to_uppercase()
             );
-            reject(state,stats, out, None, CmdError::raw(msg));
+            reject(state, stats, out, None, CmdError::raw(msg));
             return Inner::Done;
         }
         Found::Unknown => {
@@ -273,7 +273,7 @@ fn check_and_run(
                 truncate(&String::from_utf8_lossy(until_nul(args.get(0))), 128),
                 list
             );
-            reject(state,stats, out, None, CmdError::raw(msg));
+            reject(state, stats, out, None, CmdError::raw(msg));
             return Inner::Done;
         }
     };
@@ -284,12 +284,12 @@ fn check_and_run(
             "ERR wrong number of arguments for '{}' command",
             cmd.fullname
         );
-        reject(state,stats, out, Some(cmd), CmdError::raw(msg));
+        reject(state, stats, out, Some(cmd), CmdError::raw(msg));
         return Inner::Done;
     }
     if meta.flags & flags::PROTECTED != 0 && !debug_allowed(srv, state) {
         let msg = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
-        reject(state,stats, out, Some(cmd), CmdError::raw(msg));
+        reject(state, stats, out, Some(cmd), CmdError::raw(msg));
         return Inner::Done;
     }
     if !state.authenticated && meta.flags & flags::NO_AUTH == 0 {
@@ -395,7 +395,12 @@ fn check_and_run(
 /// Adds the shards of `cmd`'s keys in `args` to `list` (unsorted) and
 /// remembers them in `planned`; false if the key specs can't name every
 /// key (then every shard must be locked).
-pub fn plan_shards(cmd: &Command, args: Args<'_>, planned: &mut Planned, list: &mut Vec<usize>) -> bool {
+pub fn plan_shards(
+    cmd: &Command,
+    args: Args<'_>,
+    planned: &mut Planned,
+    list: &mut Vec<usize>,
+) -> bool {
     cmd.for_each_key(args, |k| {
         let s = shard_of(k);
         planned.push(k, s);

@@ -51,9 +51,7 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
         } else if args.is(j, "freq") && more && !idle {
             let v = args.int(j + 1)?;
             if !(0..=255).contains(&v) {
-                return Err(CmdError::err(
-                    "Invalid FREQ value, must be >= 0 and <= 255",
-                ));
+                return Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
             }
             freq = true;
             j += 1;

@@ -5,7 +5,9 @@
 //! every argument's length before writing, as Redis does, so the encoding
 //! `OBJECT ENCODING` reports matches Redis's after the same commands.
 
-use super::collection::{parse_count, parse_scan, scan_loop, pick_indices, reply_too_large, MAX_RANDOM_REPLY};
+use super::collection::{
+    parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
+};
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::store::hash::Hash;
 use crate::store::{Value, ValueType};
@@ -60,7 +62,7 @@ fn write_or_create<'e>(ctx: &'e mut Ctx, key: &[u8]) -> Result<&'e mut Hash, Cmd
 
 /// HSET/HMSET body: stores every pair, returns how many fields were new.
 fn set_pairs(ctx: &mut Ctx, args: Args) -> Result<i64, CmdError> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(CmdError::raw(format!(
             "ERR wrong number of arguments for '{}' command",
             String::from_utf8_lossy(args.get(0)).to_lowercase()

@@ -358,9 +358,26 @@ fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult {
         return Err(CmdError::DbIndexOutOfRange);
     }
     if a != b {
+        let mut ready = Vec::new();
         for (_, sh) in ctx.keys.locked().iter_mut() {
             sh.dbs.swap(a as usize, b as usize);
+            // Clients blocked on a key that now holds a list or sorted set
+            // in their database are served, as Redis's scanDatabaseForReadyKeys.
+            if !sh.waiters.is_empty() {
+                for db in [a as usize, b as usize] {
+                    for k in sh.waiters.keys_in_db(db) {
+                        let h = crate::store::hash_key(&k);
+                        let collection = sh.dbs[db].get(&k, h).is_some_and(|e| {
+                            matches!(e.value_type(), ValueType::List | ValueType::ZSet)
+                        });
+                        if collection {
+                            ready.push((db, k));
+                        }
+                    }
+                }
+            }
         }
+        ctx.keys.ready.extend(ready);
     }
     ctx.keys.dirty += 1;
     ctx.out.ok();

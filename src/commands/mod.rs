@@ -127,7 +127,11 @@ pub fn clamp_range(start: i64, end: i64, len: i64) -> Option<(i64, i64)> {
 /// like [`clamp_range`] except that a stop still negative after counting
 /// from the end selects nothing (GETRANGE clamps it to 0 instead).
 pub fn clamp_rank_range(start: i64, end: i64, len: i64) -> Option<(i64, i64)> {
-    let end = if end < 0 { end.saturating_add(len) } else { end };
+    let end = if end < 0 {
+        end.saturating_add(len)
+    } else {
+        end
+    };
     if end < 0 {
         return None;
     }
@@ -424,7 +428,9 @@ impl<'k> Keys<'k> {
     /// empty lists, sets, hashes or sorted sets.
     pub fn remove_if_empty(&mut self, key: &[u8]) -> Result<bool, CmdError> {
         let empty = match self.write(key)? {
-            Some(mut e) => e.boxed_mut().is_some_and(|v| v.value_type() != ValueType::String && v.is_empty()),
+            Some(mut e) => e
+                .boxed_mut()
+                .is_some_and(|v| v.value_type() != ValueType::String && v.is_empty()),
             None => false,
         };
         if empty {

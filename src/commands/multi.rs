@@ -44,7 +44,10 @@ pub struct MultiState {
 
 /// Commands that run immediately even inside MULTI.
 pub fn runs_inside_multi(name: &str) -> bool {
-    matches!(name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 fn multi(ctx: &mut Ctx, _args: Args) -> CmdResult {
@@ -135,15 +138,24 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
             return;
         }
     }
-    let _ = super::meta::for_each_key(cmd.meta, args.len(), |i| args.get(i), false, |k| {
-        if k.flags & WRITES != 0 {
-            let key = args.get(k.pos);
-            if let Some(s) = locked.shard(shard_of(key)) {
-                s.watchers.touch(db, key);
+    let _ = super::meta::for_each_key(
+        cmd.meta,
+        args.len(),
+        |i| args.get(i),
+        false,
+        |k| {
+            if k.flags & WRITES != 0 {
+                let key = args.get(k.pos);
+                if let Some(s) = locked.shard(shard_of(key)) {
+                    s.watchers.touch(db, key);
+                }
             }
-        }
-    });
+        },
+    );
 }
+
+/// A queued command resolved for EXEC: its table entry and arguments.
+type Queued<'t> = (&'t Command, Vec<u8>, Vec<std::ops::Range<usize>>);
 
 /// Runs EXEC for a client in MULTI: replies EXECABORT, a null array (a
 /// watched key changed) or the array of the queued commands' replies.
@@ -162,7 +174,8 @@ pub fn exec(
     if let Some(exec_cmd) = srv.commands.by_name("exec") {
         bump(&stats.per_command[exec_cmd.id].calls, 1);
         if let Some(sh) = shared {
-            sh.last_cmd.store(exec_cmd.id as u32 + 1, std::sync::atomic::Ordering::Relaxed);
+            sh.last_cmd
+                .store(exec_cmd.id as u32 + 1, std::sync::atomic::Ordering::Relaxed);
         }
     }
     bump(&stats.commands, 1);
@@ -172,7 +185,7 @@ pub fn exec(
         return super::dispatch::Inner::Done;
     }
     // Resolve the queued commands and the shards they need.
-    let mut cmds: Vec<(&Command, Vec<u8>, Vec<std::ops::Range<usize>>)> = Vec::new();
+    let mut cmds: Vec<Queued> = Vec::new();
     let mut shards = Vec::new();
     let mut all = false;
     for argv in &m.queue {

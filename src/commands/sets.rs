@@ -6,7 +6,9 @@
 //! another's; results are built the way Redis builds them (starting as an
 //! intset), so STORE destinations get Redis's encodings.
 
-use super::collection::{parse_count, parse_scan, scan_loop, pick_indices, reply_too_large, MAX_RANDOM_REPLY};
+use super::collection::{
+    parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
+};
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::store::intset::IntSet;
 use crate::store::set::Set;
@@ -274,7 +276,10 @@ fn smove(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 /// Looks every set up (type-checked, hit/miss counted) and returns their
 /// sizes, `None` for missing keys.
-fn sizes<'a>(ctx: &mut Ctx, keys: impl Iterator<Item = &'a [u8]>) -> Result<Vec<Option<usize>>, CmdError> {
+fn sizes<'a>(
+    ctx: &mut Ctx,
+    keys: impl Iterator<Item = &'a [u8]>,
+) -> Result<Vec<Option<usize>>, CmdError> {
     let mut out = Vec::new();
     for k in keys {
         out.push(read(ctx, k)?.map(|s| s.len()));
@@ -375,7 +380,9 @@ fn sinterstore(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let numkeys = args.int(1).map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
+    let numkeys = args
+        .int(1)
+        .map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
     if numkeys <= 0 {
         return Err(CmdError::err("numkeys should be greater than 0"));
     }

@@ -42,7 +42,11 @@ fn strtod_full(s: &[u8]) -> Option<f64> {
 /// element itself; otherwise the first `*` is replaced by the element, and a
 /// trailing `->field` reads that field of a hash. `None` when missing or of
 /// another type.
-fn lookup_pattern(keys: &mut Keys<'_>, pattern: &[u8], elem: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
+fn lookup_pattern(
+    keys: &mut Keys<'_>,
+    pattern: &[u8],
+    elem: &[u8],
+) -> Result<Option<Vec<u8>>, CmdError> {
     if pattern == b"#" {
         return Ok(Some(elem.to_vec()));
     }
@@ -124,9 +128,10 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         Some(e) => match e.value() {
             ValueRef::Obj(Value::List(l)) => (Kind::List, l.iter().map(|v| v.to_vec()).collect()),
             ValueRef::Obj(Value::Set(s)) => (Kind::Set, s.members()),
-            ValueRef::Obj(Value::ZSet(z)) => {
-                (Kind::ZSet, z.to_pairs().into_iter().map(|(m, _)| m).collect())
-            }
+            ValueRef::Obj(Value::ZSet(z)) => (
+                Kind::ZSet,
+                z.to_pairs().into_iter().map(|(m, _)| m).collect(),
+            ),
             _ => return Err(CmdError::WrongType),
         },
     };
@@ -139,7 +144,11 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
     let len = elems.len() as i64;
     let mut start = limit.0.max(0).min(len);
     let count = limit.1.max(-1).min(len);
-    let mut end = if count < 0 { len - 1 } else { start + count - 1 };
+    let mut end = if count < 0 {
+        len - 1
+    } else {
+        start + count - 1
+    };
     if start >= len {
         start = len - 1;
         end = len - 2;

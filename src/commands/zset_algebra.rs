@@ -255,7 +255,8 @@ fn generic(ctx: &mut Ctx, args: Args, op: Op, dst: Option<&[u8]>, card_only: boo
         Some(dst) => {
             let n = items.len();
             let existed = ctx.keys.exists(dst)?;
-            ctx.keys.store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?;
+            ctx.keys
+                .store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?;
             if n == 0 && existed {
                 ctx.keys.dirty += 1;
             }

@@ -7,7 +7,9 @@
 //! ZCOUNT, ZLEXCOUNT and ZREMRANGEBY* share one parser and one walker.
 
 use super::blocking::{block_on, parse_timeout, serving_key};
-use super::collection::{parse_count, parse_scan, scan_loop, pick_indices, reply_too_large, MAX_RANDOM_REPLY};
+use super::collection::{
+    parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
+};
 use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::resp::ReplyBuf;
 use crate::store::zset::{LexBound, ZSet};
@@ -147,7 +149,7 @@ fn zadd_generic(ctx: &mut Ctx, args: Args, mut f: AddFlags) -> CmdResult {
         i += 1;
     }
     let elements = args.len() - i;
-    if elements % 2 != 0 || elements == 0 {
+    if !elements.is_multiple_of(2) || elements == 0 {
         return Err(CmdError::Syntax);
     }
     let pairs = elements / 2;
@@ -161,7 +163,7 @@ fn zadd_generic(ctx: &mut Ctx, args: Args, mut f: AddFlags) -> CmdResult {
             "XX and NX options at the same time are not compatible",
         ));
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::err(
             "GT, LT, and/or NX options at the same time are not compatible",
         ));
@@ -288,7 +290,9 @@ fn zmscore(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn rank_generic(ctx: &mut Ctx, args: Args, rev: bool) -> CmdResult {
     let r = match read(ctx, args.get(1))? {
-        Some(z) => z.rank(args.get(2)).map(|(r, _)| if rev { z.len() - 1 - r } else { r }),
+        Some(z) => z
+            .rank(args.get(2))
+            .map(|(r, _)| if rev { z.len() - 1 - r } else { r }),
         None => None,
     };
     match r {
@@ -390,7 +394,12 @@ fn rank_interval(z: &ZSet, spec: RangeSpec<'_>) -> (usize, usize) {
 }
 
 /// Selected members of a range, in reply order.
-pub fn select(z: &ZSet, spec: RangeSpec<'_>, rev: bool, limit: Option<(i64, i64)>) -> Vec<(Vec<u8>, f64)> {
+pub fn select(
+    z: &ZSet,
+    spec: RangeSpec<'_>,
+    rev: bool,
+    limit: Option<(i64, i64)>,
+) -> Vec<(Vec<u8>, f64)> {
     let len = z.len();
     let (lo, hi) = match spec {
         // REV ranks count from the top; turn them into ascending ones.
@@ -428,7 +437,9 @@ pub fn select(z: &ZSet, spec: RangeSpec<'_>, rev: bool, limit: Option<(i64, i64)
         let top = len - hi + skip; // rank counted from the top
         z.range(top, top + n - 1, true, |m, s| out.push((m.to_vec(), s)));
     } else {
-        z.range(lo + skip, lo + skip + n - 1, false, |m, s| out.push((m.to_vec(), s)));
+        z.range(lo + skip, lo + skip + n - 1, false, |m, s| {
+            out.push((m.to_vec(), s))
+        });
     }
     out
 }
@@ -561,7 +572,8 @@ fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let n = items.len();
     let dst = args.get(1);
     let existed = ctx.keys.exists(dst)?;
-    ctx.keys.store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?;
+    ctx.keys
+        .store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?;
     if n == 0 && existed {
         ctx.keys.dirty += 1;
     }
@@ -618,6 +630,9 @@ fn zremrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult {
     remrange(ctx, args, b'l')
 }
 
+/// A key and the members popped from it, with their scores.
+type Popped = (Vec<u8>, Vec<(Vec<u8>, f64)>);
+
 /// Pops up to `count` members from the first sorted set among `keys`
 /// (type-checked in order), deleting it if emptied. `None` if all missing.
 fn pop_first_of(
@@ -625,7 +640,7 @@ fn pop_first_of(
     keys: &[&[u8]],
     max: bool,
     count: usize,
-) -> Result<Option<(Vec<u8>, Vec<(Vec<u8>, f64)>)>, CmdError> {
+) -> Result<Option<Popped>, CmdError> {
     for k in keys {
         let Some(z) = write(ctx, k)? else { continue };
         let mut items = Vec::new();
@@ -720,7 +735,11 @@ fn parse_zmpop<'a>(args: &Args<'a>, at: usize) -> Result<(Vec<&'a [u8]>, bool, u
             return Err(CmdError::Syntax);
         }
     }
-    Ok(((at + 1..w).map(|i| args.get(i)).collect(), max, count.unwrap_or(1)))
+    Ok((
+        (at + 1..w).map(|i| args.get(i)).collect(),
+        max,
+        count.unwrap_or(1),
+    ))
 }
 
 fn reply_mpop(out: &mut ReplyBuf, key: &[u8], items: &[(Vec<u8>, f64)]) {
@@ -764,7 +783,12 @@ fn bzpop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult {
             return Ok(());
         }
     }
-    block_on(ctx, all.iter().map(|k| k.to_vec()).collect(), deadline, ValueType::ZSet);
+    block_on(
+        ctx,
+        all.iter().map(|k| k.to_vec()).collect(),
+        deadline,
+        ValueType::ZSet,
+    );
     Ok(())
 }
 
@@ -785,7 +809,12 @@ fn bzmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
             return Ok(());
         }
     }
-    block_on(ctx, keys.iter().map(|k| k.to_vec()).collect(), deadline, ValueType::ZSet);
+    block_on(
+        ctx,
+        keys.iter().map(|k| k.to_vec()).collect(),
+        deadline,
+        ValueType::ZSet,
+    );
     Ok(())
 }
 

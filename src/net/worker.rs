@@ -273,7 +273,9 @@ impl Worker {
             if c.blocked.is_some() {
                 // Keep reading (to notice a disconnect and buffer what
                 // follows) but run nothing until the client is unblocked.
-                if c.readable && c.pending_input() <= srv.hot.query_buffer_limit.load(Relaxed) as usize {
+                if c.readable
+                    && c.pending_input() <= srv.hot.query_buffer_limit.load(Relaxed) as usize
+                {
                     match c.read_some() {
                         Ok(0) => close = true,
                         Ok(n) => {
@@ -457,9 +459,7 @@ impl Worker {
             }
             match w.state() {
                 TIMED_OUT => c.out.null_array(),
-                UNBLOCKED_ERROR => c
-                    .out
-                    .error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                UNBLOCKED_ERROR => c.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
                 _ => continue,
             }
             crate::commands::blocking::forget(&self.srv, &w);
@@ -469,9 +469,11 @@ impl Worker {
 
     /// A blocked client was served elsewhere: send its reply and resume it.
     fn served(&mut self, client_id: u64, reply: Vec<u8>) {
-        let found = self.blocked.iter().copied().find(|&t| {
-            matches!(&self.clients[t], Some(c) if c.shared.id == client_id)
-        });
+        let found = self
+            .blocked
+            .iter()
+            .copied()
+            .find(|&t| matches!(&self.clients[t], Some(c) if c.shared.id == client_id));
         let Some(t) = found else { return };
         if let Some(Some(c)) = self.clients.get_mut(t) {
             if !(c.state.reply.off || c.state.reply.skip) {

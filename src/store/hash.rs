@@ -228,7 +228,10 @@ impl Hash {
     fn lp_pair_at(lp: &Listpack, i: usize) -> Option<(Vec<u8>, Vec<u8>)> {
         let p = lp.seek((2 * i) as i64)?;
         let v = lp.next(p)?;
-        Some((lp_cow(lp.get(p)).into_owned(), lp_cow(lp.get(v)).into_owned()))
+        Some((
+            lp_cow(lp.get(p)).into_owned(),
+            lp_cow(lp.get(v)).into_owned(),
+        ))
     }
 
     /// A random field and its value (uniform).

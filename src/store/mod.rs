@@ -18,9 +18,9 @@ pub mod quicklist;
 pub mod scantable;
 pub mod set;
 pub mod value;
+pub mod waiters;
 pub mod zset;
 pub mod ztree;
-pub mod waiters;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;

@@ -164,7 +164,9 @@ impl Set {
                     return None;
                 }
                 let i = s.get(crate::util::rand::below(s.len()))?;
-                Some(Cow::Owned(itoa::Buffer::new().format(i).as_bytes().to_vec()))
+                Some(Cow::Owned(
+                    itoa::Buffer::new().format(i).as_bytes().to_vec(),
+                ))
             }
             Set::Table(t) => t
                 .random(&mut crate::util::rand::next_u64)

@@ -199,7 +199,6 @@ impl StrEnc {
     }
 }
 
-
 /// The generic RDB form of a boxed value, for saving. `None` for values the
 /// RDB writer can't represent yet.
 pub fn to_rdb(v: &Value) -> Option<crate::persist::rdb::RdbObject> {

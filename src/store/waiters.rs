@@ -60,6 +60,7 @@ pub struct Waiter {
 
 impl Waiter {
     /// A new waiter in state [`WAITING`].
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client_id: u64,
         worker: usize,

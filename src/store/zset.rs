@@ -71,8 +71,8 @@ impl ZSet {
     /// A sorted set of `pairs` (members unique), encoded as Redis would
     /// after loading them or storing a computed result.
     pub fn from_pairs(pairs: Vec<(Vec<u8>, f64)>, lim: &Limits) -> ZSet {
-        let small = pairs.len() <= lim.zset_entries
-            && pairs.iter().all(|(m, _)| m.len() <= lim.zset_value);
+        let small =
+            pairs.len() <= lim.zset_entries && pairs.iter().all(|(m, _)| m.len() <= lim.zset_value);
         if small {
             let mut sorted = pairs;
             // Not total_cmp: Redis orders -0.0 and 0.0 as equal scores.
@@ -272,7 +272,9 @@ impl ZSet {
                 if rev {
                     let mut it = lp.iter().rev().skip(2 * start);
                     for _ in 0..n {
-                        let (Some(s), Some(m)) = (it.next(), it.next()) else { break };
+                        let (Some(s), Some(m)) = (it.next(), it.next()) else {
+                            break;
+                        };
                         f(super::hash::lp_bytes(&m, &mut buf), lp_score(&s));
                     }
                 } else {
@@ -462,11 +464,21 @@ mod tests {
     fn check_same(a: &ZSet, b: &ZSet) {
         assert_eq!(a.to_pairs(), b.to_pairs());
         let n = a.len();
-        for (min, ex) in [(0.0, false), (0.0, true), (3.0, false), (f64::INFINITY, false)] {
+        for (min, ex) in [
+            (0.0, false),
+            (0.0, true),
+            (3.0, false),
+            (f64::INFINITY, false),
+        ] {
             assert_eq!(a.rank_of_score(min, ex), b.rank_of_score(min, ex));
             assert_eq!(a.rank_after_score(min, ex), b.rank_after_score(min, ex));
         }
-        for bound in [LexBound::Incl(b"m3"), LexBound::Excl(b"m3"), LexBound::NegInf, LexBound::PosInf] {
+        for bound in [
+            LexBound::Incl(b"m3"),
+            LexBound::Excl(b"m3"),
+            LexBound::NegInf,
+            LexBound::PosInf,
+        ] {
             assert_eq!(a.rank_of_lex(bound), b.rank_of_lex(bound));
             assert_eq!(a.rank_after_lex(bound), b.rank_after_lex(bound));
         }
@@ -522,6 +534,9 @@ mod tests {
         z.remove(b"c");
         z.shrink_if_fits(&l);
         assert_eq!(z.encoding_name(), "listpack");
-        assert_eq!(z.to_pairs(), vec![(b"a".to_vec(), 1.0), (b"b".to_vec(), 2.0)]);
+        assert_eq!(
+            z.to_pairs(),
+            vec![(b"a".to_vec(), 1.0), (b"b".to_vec(), 2.0)]
+        );
     }
 }
