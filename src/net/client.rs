@@ -184,6 +184,9 @@ pub struct Client {
 /// Initial query buffer size.
 const QBUF_INITIAL: usize = 16 * 1024;
 
+/// Largest empty query buffer kept between batches.
+const QBUF_RETAIN_MAX: usize = 1 << 20;
+
 impl Client {
     /// Wraps a freshly accepted connection.
     pub fn new(conn: Conn, shared: Arc<ClientShared>, authenticated: bool) -> Client {
@@ -267,7 +270,11 @@ impl Client {
         if consumed == self.filled {
             self.filled = 0;
             self.parser.shift(consumed);
-            if self.qbuf.len() > 4 * QBUF_INITIAL {
+            // A buffer grown for big requests is kept while they keep
+            // coming (freeing and regrowing it for each one churns the
+            // allocator and leaves dirty pages); the worker's cron frees it
+            // once the client is idle, as Redis's query buffer resizing.
+            if self.qbuf.len() > QBUF_RETAIN_MAX {
                 self.qbuf = Vec::new();
             }
             return;
@@ -275,6 +282,13 @@ impl Client {
         self.qbuf.copy_within(consumed..self.filled, 0);
         self.filled -= consumed;
         self.parser.shift(consumed);
+    }
+
+    /// Frees a big query buffer that holds nothing (cron, idle clients).
+    pub fn release_idle_buffer(&mut self) {
+        if self.filled == 0 && self.qbuf.len() > 4 * QBUF_INITIAL {
+            self.qbuf = Vec::new();
+        }
     }
 
     /// Unparsed bytes waiting in the query buffer.

@@ -514,6 +514,11 @@ impl Worker {
             );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
         }
+        for c in self.clients.iter_mut().flatten() {
+            if now - c.shared.last_interaction_ms.load(Relaxed) > 2000 {
+                c.release_idle_buffer();
+            }
+        }
         let timeout = self.srv.hot.timeout.load(Relaxed) as i64;
         if timeout > 0 {
             for t in 0..self.clients.len() {

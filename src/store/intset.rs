@@ -104,8 +104,9 @@ fn write_int(out: &mut [u8], v: i64) {
 #[derive(Clone, PartialEq, Eq)]
 pub struct IntSet {
     /// Header and members, always valid (checked on entry, kept so by every
-    /// mutation).
-    buf: Vec<u8>,
+    /// mutation), allocated to the exact size as Redis's `intsetResize`
+    /// does, which also keeps the set handle at 16 bytes.
+    buf: Box<[u8]>,
 }
 
 impl Default for IntSet {
@@ -126,7 +127,9 @@ impl IntSet {
         let mut buf = Vec::with_capacity(HEADER);
         buf.extend_from_slice(&2u32.to_le_bytes());
         buf.extend_from_slice(&0u32.to_le_bytes());
-        IntSet { buf }
+        IntSet {
+            buf: buf.into_boxed_slice(),
+        }
     }
 
     /// Adopts an intset blob (an RDB `SET_INTSET` payload) after Redis's deep
@@ -154,7 +157,9 @@ impl IntSet {
             }
             prev = Some(v);
         }
-        Some(IntSet { buf: b })
+        Some(IntSet {
+            buf: b.into_boxed_slice(),
+        })
     }
 
     /// The Redis-format bytes (what RDB stores for `SET_INTSET`).
@@ -240,9 +245,8 @@ impl IntSet {
         }
         let w = self.width();
         let at = HEADER + pos * w;
-        self.buf.reserve_exact(w);
         let old_end = self.buf.len();
-        self.buf.resize(old_end + w, 0);
+        self.resize_exact(old_end + w);
         self.buf.copy_within(at..old_end, at + w);
         if let Some(slot) = self.buf.get_mut(at..at + w) {
             write_int(slot, v);
@@ -274,7 +278,17 @@ impl IntSet {
         if v >= 0 {
             put(v);
         }
-        self.buf = out;
+        self.buf = out.into_boxed_slice();
+    }
+
+    /// Resizes the blob to exactly `new_len` bytes (new bytes zeroed).
+    fn resize_exact(&mut self, new_len: usize) {
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        if new_len > v.len() {
+            v.reserve_exact(new_len - v.len());
+        }
+        v.resize(new_len, 0);
+        self.buf = v.into_boxed_slice();
     }
 
     /// Removes `v`; true if it was a member.
@@ -290,13 +304,8 @@ impl IntSet {
         let at = HEADER + pos * w;
         let end = self.buf.len();
         self.buf.copy_within(at + w..end, at);
-        self.buf.truncate(end - w);
+        self.resize_exact(end - w);
         self.set_header(w, len - 1);
-        // Give memory back like Redis's realloc, without reallocating on
-        // every removal.
-        if self.buf.capacity() - self.buf.len() > 64 + self.buf.len() / 4 {
-            self.buf.shrink_to_fit();
-        }
         true
     }
 
@@ -324,7 +333,7 @@ impl IntSet {
 
     /// Heap bytes held (the buffer's capacity), for `MEMORY USAGE`.
     pub fn mem_usage(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 }
 

@@ -472,12 +472,14 @@ impl<'s> Matcher<'s> {
 /// documentation for why the exact byte format is kept.
 ///
 /// Invariants: `buf` is always a valid listpack whose header holds its true
-/// size and `min(count, 65535)`; `count` caches the element count so
-/// `len()` is O(1) even past 65535 elements.
+/// size and `min(count, 65535)`. The blob is allocated to its exact size,
+/// as Redis reallocates listpacks on every change, and the element count is
+/// read from the header (walked only past 65535 elements), so a listpack is
+/// one boxed slice (16 bytes) and a small hash or sorted set costs no more
+/// bookkeeping than in Redis.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
-    buf: Vec<u8>,
-    count: usize,
+    buf: Box<[u8]>,
 }
 
 impl Default for Listpack {
@@ -489,7 +491,7 @@ impl Default for Listpack {
 impl fmt::Debug for Listpack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listpack")
-            .field("len", &self.count)
+            .field("len", &self.count())
             .field("bytes", &self.buf.len())
             .field("entries", &DebugEntries(self))
             .finish()
@@ -509,8 +511,7 @@ impl Listpack {
     /// collection.
     pub fn new() -> Self {
         Listpack {
-            buf: EMPTY.to_vec(),
-            count: 0,
+            buf: EMPTY.to_vec().into_boxed_slice(),
         }
     }
 
@@ -548,8 +549,10 @@ impl Listpack {
         if numele != NUMELE_UNKNOWN && usize::from(numele) != count {
             return None;
         }
-        let mut lp = Listpack { buf, count };
-        lp.sync_header();
+        let mut lp = Listpack {
+            buf: buf.into_boxed_slice(),
+        };
+        lp.sync_header(count);
         Some(lp)
     }
 
@@ -558,14 +561,57 @@ impl Listpack {
         &self.buf
     }
 
-    /// Number of elements (cached, O(1)); used for LLEN/HLEN and fill rules.
+    /// Number of elements: the header's count (O(1)), walked only when
+    /// the header says 65535 ("unknown"); used for LLEN/HLEN and fill rules.
     pub fn len(&self) -> usize {
-        self.count
+        self.count()
     }
 
     /// Whether there are no elements; containers drop empty listpacks.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.buf.len() <= EMPTY.len()
+    }
+
+    fn count(&self) -> usize {
+        let n = match self.buf.get(4..6) {
+            Some(h) => u16::from_le_bytes([h[0], h[1]]),
+            None => return 0,
+        };
+        if n != NUMELE_UNKNOWN {
+            return usize::from(n);
+        }
+        let mut c = 0;
+        let mut p = self.first_unchecked();
+        while let Some(pos) = p {
+            c += 1;
+            p = self.next(pos);
+        }
+        c
+    }
+
+    fn first_unchecked(&self) -> Option<usize> {
+        (self.buf.len() > EMPTY.len()).then_some(HEADER_SIZE)
+    }
+
+    /// Resizes the blob to exactly `new_len` bytes (new bytes zeroed),
+    /// reallocating like Redis's `lp_realloc`.
+    fn resize_exact(&mut self, new_len: usize) {
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        if new_len > v.len() {
+            v.reserve_exact(new_len - v.len());
+        }
+        v.resize(new_len, 0);
+        self.buf = v.into_boxed_slice();
+    }
+
+    /// Removes the bytes in `range`, shifting the rest down.
+    fn remove_bytes(&mut self, range: std::ops::Range<usize>) {
+        let len = self.buf.len();
+        if range.start >= range.end || range.end > len {
+            return;
+        }
+        self.buf.copy_within(range.end..len, range.start);
+        self.resize_exact(len - (range.end - range.start));
     }
 
     /// Total blob size in bytes, header and terminator included — the size
@@ -577,7 +623,7 @@ impl Listpack {
     /// Heap bytes reserved by the blob, for memory accounting (MEMORY USAGE,
     /// maxmemory).
     pub fn capacity(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 
     /// Redis's `lpSafeToAdd`: whether `add` more bytes keep the blob within
@@ -597,9 +643,9 @@ impl Listpack {
 
     /// Rewrites the header after a mutation (65535 when the count does not
     /// fit, as Redis does).
-    fn sync_header(&mut self) {
+    fn sync_header(&mut self, count: usize) {
         let total = u32::try_from(self.buf.len()).unwrap_or(u32::MAX);
-        let numele = u16::try_from(self.count)
+        let numele = u16::try_from(count)
             .ok()
             .filter(|&n| n != NUMELE_UNKNOWN)
             .unwrap_or(NUMELE_UNKNOWN);
@@ -608,23 +654,6 @@ impl Listpack {
         }
         if let Some(h) = self.buf.get_mut(4..6) {
             h.copy_from_slice(&numele.to_le_bytes());
-        }
-    }
-
-    /// Makes room for `extra` more bytes, with 25% headroom so repeated
-    /// appends are amortised O(1) without doubling the footprint.
-    fn reserve(&mut self, extra: usize) {
-        if self.buf.capacity() - self.buf.len() < extra {
-            let add = extra.max(self.buf.len() / 4).max(16);
-            self.buf.reserve_exact(add);
-        }
-    }
-
-    /// Gives back memory once deletions leave more than half unused.
-    fn maybe_shrink(&mut self) {
-        let len = self.buf.len();
-        if self.buf.capacity() > len * 2 + 64 {
-            self.buf.shrink_to(len + len / 4);
         }
     }
 
@@ -640,13 +669,13 @@ impl Listpack {
 
     /// Position of the first element, or `None` when empty.
     pub fn first(&self) -> Option<usize> {
-        (self.count > 0).then_some(HEADER_SIZE)
+        self.first_unchecked()
     }
 
     /// Position of the last element, or `None` when empty; found via the
     /// terminator and the last back-length, so O(1).
     pub fn last(&self) -> Option<usize> {
-        if self.count == 0 {
+        if self.is_empty() {
             return None;
         }
         self.prev(self.eof())
@@ -684,13 +713,14 @@ impl Listpack {
     /// -1 is the last), walking from whichever end is nearer; `None` if out
     /// of range. This is where client indices are checked.
     pub fn seek(&self, index: i64) -> Option<usize> {
-        let count = i64::try_from(self.count).ok()?;
+        let total = self.count();
+        let count = i64::try_from(total).ok()?;
         let idx = if index < 0 { count + index } else { index };
         if idx < 0 || idx >= count {
             return None;
         }
         let idx = usize::try_from(idx).ok()?;
-        if idx < self.count / 2 {
+        if idx < total / 2 {
             let mut p = self.first()?;
             for _ in 0..idx {
                 p = self.next(p)?;
@@ -698,7 +728,7 @@ impl Listpack {
             Some(p)
         } else {
             let mut p = self.last()?;
-            for _ in 0..(self.count - 1 - idx) {
+            for _ in 0..(total - 1 - idx) {
                 p = self.prev(p)?;
             }
             Some(p)
@@ -714,12 +744,11 @@ impl Listpack {
         if new_len > MAX_BYTES || at < HEADER_SIZE || at > self.eof() {
             return None;
         }
-        self.reserve(size);
-        self.buf.resize(new_len, 0);
+        let count = self.count() + 1;
+        self.resize_exact(new_len);
         self.buf.copy_within(at..old, at + size);
         e.write_into(self.buf.get_mut(at..at + size)?)?;
-        self.count += 1;
-        self.sync_header();
+        self.sync_header(count);
         Some(at)
     }
 
@@ -788,20 +817,17 @@ impl Listpack {
                 Some(n) if n <= MAX_BYTES => {}
                 _ => return pos,
             }
-            self.reserve(grow);
-            self.buf.resize(old_len + grow, 0);
+            self.resize_exact(old_len + grow);
             self.buf.copy_within(old_end..old_len, old_end + grow);
         } else if new_size < old_size {
             self.buf.copy_within(old_end..old_len, pos + new_size);
-            self.buf.truncate(old_len - (old_size - new_size));
+            self.resize_exact(old_len - (old_size - new_size));
         }
         if let Some(dst) = self.buf.get_mut(pos..pos + new_size) {
             let _ = e.write_into(dst);
         }
-        self.sync_header();
-        if new_size < old_size {
-            self.maybe_shrink();
-        }
+        let count = self.count();
+        self.sync_header(count);
         pos
     }
 
@@ -810,10 +836,9 @@ impl Listpack {
     /// was invalid), so deleting while scanning needs no re-seek.
     pub fn delete(&mut self, pos: usize) -> Option<usize> {
         let size = self.entry_size(pos)?;
-        self.buf.drain(pos..pos + size);
-        self.count -= 1;
-        self.sync_header();
-        self.maybe_shrink();
+        let count = self.count() - 1;
+        self.remove_bytes(pos..pos + size);
+        self.sync_header(count);
         (pos < self.eof()).then_some(pos)
     }
 
@@ -821,10 +846,11 @@ impl Listpack {
     /// memmove (`lpDeleteRange`); out-of-range parts are ignored (LTRIM,
     /// quicklist range deletes).
     pub fn delete_range(&mut self, index: usize, count: usize) {
-        if count == 0 || index >= self.count {
+        let total = self.count();
+        if count == 0 || index >= total {
             return;
         }
-        let n = count.min(self.count - index);
+        let n = count.min(total - index);
         let Some(start) = i64::try_from(index).ok().and_then(|i| self.seek(i)) else {
             return;
         };
@@ -835,10 +861,8 @@ impl Listpack {
                 None => return,
             }
         }
-        self.buf.drain(start..end);
-        self.count -= n;
-        self.sync_header();
-        self.maybe_shrink();
+        self.remove_bytes(start..end);
+        self.sync_header(total - n);
     }
 
     /// Like `lpFind`: starting at position `start`, compares every
@@ -890,7 +914,7 @@ impl Listpack {
             buf: &self.buf,
             front: HEADER_SIZE,
             back: self.eof(),
-            remaining: self.count,
+            remaining: self.count(),
         }
     }
 
@@ -898,7 +922,8 @@ impl Listpack {
     /// length), seeking each bound from the nearer end; lets a quicklist
     /// start iteration in the middle of a node.
     pub fn iter_range(&self, start: usize, end: usize) -> Iter<'_> {
-        let end = end.min(self.count);
+        let total = self.count();
+        let end = end.min(total);
         let empty = Iter {
             buf: &self.buf,
             front: HEADER_SIZE,
@@ -912,7 +937,7 @@ impl Listpack {
         let Some(front) = seek(start) else {
             return empty;
         };
-        let back = if end == self.count {
+        let back = if end == total {
             Some(self.eof())
         } else {
             seek(end)
@@ -939,11 +964,9 @@ impl Listpack {
         })
     }
 
-    /// Releases unused capacity; called when a listpack will not grow for a
-    /// while (a closed quicklist node, a freshly loaded value).
-    pub fn shrink_to_fit(&mut self) {
-        self.buf.shrink_to_fit();
-    }
+    /// Kept for callers that release unused capacity: the blob is always
+    /// exactly sized already.
+    pub fn shrink_to_fit(&mut self) {}
 
     /// The raw bytes of all entries (no header, no terminator).
     fn entries_bytes(&self) -> &[u8] {
@@ -960,13 +983,15 @@ impl Listpack {
             Some(n) if n <= MAX_BYTES => {}
             _ => return false,
         }
-        self.buf.reserve_exact(add.len());
+        let count = self.count() + other.count();
         let eof = self.eof();
-        self.buf.truncate(eof);
-        self.buf.extend_from_slice(add);
-        self.buf.push(EOF);
-        self.count += other.count;
-        self.sync_header();
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        v.reserve_exact(add.len());
+        v.truncate(eof);
+        v.extend_from_slice(add);
+        v.push(EOF);
+        self.buf = v.into_boxed_slice();
+        self.sync_header(count);
         true
     }
 
@@ -980,15 +1005,14 @@ impl Listpack {
             Some(n) if n <= MAX_BYTES => {}
             _ => return false,
         }
-        self.buf.reserve_exact(add.len());
-        self.buf.resize(old + add.len(), 0);
+        let count = self.count() + other.count();
+        self.resize_exact(old + add.len());
         self.buf
             .copy_within(HEADER_SIZE..old, HEADER_SIZE + add.len());
         if let Some(dst) = self.buf.get_mut(HEADER_SIZE..HEADER_SIZE + add.len()) {
             dst.copy_from_slice(add);
         }
-        self.count += other.count;
-        self.sync_header();
+        self.sync_header(count);
         true
     }
 
@@ -997,7 +1021,8 @@ impl Listpack {
     /// it to split a full node (`_quicklistSplitNode`). An `index` past the
     /// end returns an empty listpack.
     pub fn split_off(&mut self, index: usize) -> Listpack {
-        if index >= self.count {
+        let total = self.count();
+        if index >= total {
             return Listpack::new();
         }
         let Some(at) = i64::try_from(index).ok().and_then(|i| self.seek(i)) else {
@@ -1010,15 +1035,14 @@ impl Listpack {
         buf.extend_from_slice(tail);
         buf.push(EOF);
         let mut right = Listpack {
-            buf,
-            count: self.count - index,
+            buf: buf.into_boxed_slice(),
         };
-        right.sync_header();
-        self.buf.truncate(at);
-        self.buf.push(EOF);
-        self.count = index;
-        self.sync_header();
-        self.shrink_to_fit();
+        right.sync_header(total - index);
+        self.resize_exact(at + 1);
+        if let Some(b) = self.buf.get_mut(at) {
+            *b = EOF;
+        }
+        self.sync_header(index);
         right
     }
 }

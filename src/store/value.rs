@@ -232,3 +232,19 @@ pub fn from_rdb(o: crate::persist::rdb::RdbObject, lim: &Limits) -> Option<Value
     })
     .filter(|v| !v.is_empty() || matches!(v, Value::Str(_)))
 }
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn print_sizes() {
+        eprintln!(
+            "Value {} Hash {} Set {} ZSet {} Listpack {} Quicklist {}",
+            std::mem::size_of::<super::Value>(),
+            std::mem::size_of::<super::Hash>(),
+            std::mem::size_of::<super::Set>(),
+            std::mem::size_of::<super::ZSet>(),
+            std::mem::size_of::<super::super::listpack::Listpack>(),
+            std::mem::size_of::<super::Quicklist>()
+        );
+    }
+}
