@@ -138,6 +138,7 @@ pub fn run(args: Vec<String>) -> i32 {
         next_client_id: 1.into(),
         connected_clients: 0.into(),
         blocked_clients: 0.into(),
+        watched_keys: 0.into(),
         total_connections: 0.into(),
         rejected_connections: 0.into(),
         dirty: 0.into(),

@@ -171,6 +171,9 @@ pub struct Server {
     pub connected_clients: AtomicUsize,
     /// Clients blocked on keys (INFO `blocked_clients`).
     pub blocked_clients: AtomicUsize,
+    /// Keys under WATCH across all clients: writes skip the WATCH
+    /// invalidation entirely while it is zero.
+    pub watched_keys: AtomicUsize,
     /// Connections accepted since start.
     pub total_connections: AtomicU64,
     /// Connections refused by `maxclients`.

@@ -89,6 +89,7 @@ fn watch(ctx: &mut Ctx, args: Args) -> CmdResult {
             .ok_or_else(|| CmdError::err("internal error: WATCH key not locked"))?;
         shard.watchers.add(db, k, &flag);
         ctx.client.watched.push((db, k.to_vec()));
+        ctx.srv.watched_keys.fetch_add(1, Ordering::Relaxed);
     }
     ctx.out.ok();
     Ok(())
@@ -108,6 +109,7 @@ pub fn unwatch_all(srv: &Server, state: &mut ClientState) {
         return;
     }
     let watched = std::mem::take(&mut state.watched);
+    srv.watched_keys.fetch_sub(watched.len(), Ordering::Relaxed);
     let mut shards: Vec<usize> = watched.iter().map(|(_, k)| shard_of(k)).collect();
     shards.sort_unstable();
     shards.dedup();

@@ -84,3 +84,34 @@ def test_pipeline_and_scan(server):
         p.execute()
     assert len(list(r.scan_iter(match="k:*", count=50))) == 500
     assert r.dbsize() == 500
+
+
+def test_product_cache_example(server):
+    """The README's first-minutes example, unchanged: hmset, expire, hgetall, ttl."""
+    r = redis.Redis(host="localhost", port=server, db=0)
+    r.delete("product:12345")
+    r.hmset("product:12345", {"name": "Super Widget", "price": "29.99", "stock": "150"})
+    r.expire("product:12345", 3600)
+    assert r.hgetall("product:12345") == {
+        b"name": b"Super Widget",
+        b"price": b"29.99",
+        b"stock": b"150",
+    }
+    assert 3590 <= r.ttl("product:12345") <= 3600
+    assert r.object("encoding", "product:12345") == b"listpack"
+
+
+def test_collections_with_resp3_defaults(server):
+    r = redis.Redis(host="localhost", port=server, db=0, decode_responses=True)
+    r.delete("q", "tags", "board")
+    r.rpush("q", "a", "b")
+    assert list(r.blpop(["q"], timeout=1)) == ["q", "a"]
+    assert r.sadd("tags", "x", "y") == 2
+    assert r.smembers("tags") == {"x", "y"}
+    r.zadd("board", {"alice": 10, "bob": 20})
+    assert r.zrange("board", 0, -1, withscores=True, desc=True) == [("bob", 20.0), ("alice", 10.0)]
+    assert r.zincrby("board", 5, "alice") == 15.0
+    with r.pipeline() as p:
+        p.hset("h", mapping={"a": 1})
+        p.hincrby("h", "a", 2)
+        assert p.execute() == [1, 3]
