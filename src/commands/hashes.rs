@@ -72,12 +72,11 @@ fn set_pairs(ctx: &mut Ctx, args: Args) -> Result<i64, CmdError> {
     let key = args.get(1);
     let h = write_or_create(ctx, key)?;
     h.convert_for_lengths(args.from(2), &lim);
-    let mut created = 0;
-    let mut i = 2;
-    while i + 1 < args.len() {
-        created += h.set(args.get(i), args.get(i + 1), &lim) as i64;
-        i += 2;
-    }
+    let pairs: Vec<(&[u8], &[u8])> = (2..args.len())
+        .step_by(2)
+        .map(|i| (args.get(i), args.get(i + 1)))
+        .collect();
+    let created = h.set_many(&pairs, &lim) as i64;
     ctx.keys.dirty += ((args.len() - 2) / 2) as u64;
     Ok(created)
 }

@@ -5,14 +5,19 @@
 //! top of the bytes themselves. Here a key costs one allocation laid out as
 //!
 //! ```text
-//! [next: *mut | key_len: u32 | meta: u32] [expire: i64, volatile_idx: u32]? [key] [payload]
+//! string:     [next: *mut | key_len: u32 | meta: u32] [expire: i64, volatile_idx: u32]? [key] [len: u32] [bytes]
+//! collection: [next: *mut | key_len: u32 | meta: u32] [expire: i64, volatile_idx: u32, pad]? [Value] [key]
 //! ```
 //!
 //! where `next` chains entries of one hash bucket (the table owns no separate
-//! node), the expiry block exists only for keys with a TTL, and the payload is
-//! either the string value inline (`len: u32` then the bytes) or a pointer to a
-//! boxed [`Value`] for collections and for strings that grow in place. A small
-//! string key such as `SET key:123 val123` fits a 40-byte jemalloc class.
+//! node) and the expiry block exists only for keys with a TTL. A string value
+//! up to [`INLINE_STR_MAX`] bytes is stored inline after the key; collections
+//! and strings that grow in place keep their [`Value`] (a small handle: a
+//! listpack hash is one tag and one boxed slice) inline too, at an 8-aligned
+//! offset before the key so it can be borrowed as `&Value`. A small string key
+//! such as `SET key:123 val123` fits a 40-byte jemalloc class, and a small
+//! hash costs this one allocation plus its listpack, where Redis spends a
+//! `dictEntry`, an `robj` and an sds key besides the listpack.
 //!
 //! This needs raw allocation, so the module keeps every `unsafe` behind a small
 //! safe API: an owned [`Entry`] frees itself, and [`EntryRef`]/[`EntryMut`]
@@ -30,6 +35,9 @@ pub const INLINE_STR_MAX: usize = 64;
 
 const HEADER: usize = 16;
 const EXPIRE_BLOCK: usize = 12;
+/// The expiry block padded so an inline [`Value`] after it stays aligned.
+const EXPIRE_BLOCK_ALIGNED: usize = 16;
+const VALUE_SIZE: usize = std::mem::size_of::<Value>();
 
 const TYPE_MASK: u32 = 0b111;
 const ENC_SHIFT: u32 = 3;
@@ -91,7 +99,12 @@ unsafe fn alloc_entry(
     meta: u32,
     payload_len: usize,
 ) -> (NonNull<Header>, *mut u8) {
-    let exp_len = if expire.is_some() { EXPIRE_BLOCK } else { 0 };
+    let boxed = meta & BOXED != 0;
+    let exp_len = match (expire.is_some(), boxed) {
+        (false, _) => 0,
+        (true, false) => EXPIRE_BLOCK,
+        (true, true) => EXPIRE_BLOCK_ALIGNED,
+    };
     let layout = layout_for(HEADER + exp_len + key.len() + payload_len);
     let raw = alloc(layout) as *mut Header;
     let Some(ptr) = NonNull::new(raw) else {
@@ -111,6 +124,13 @@ unsafe fn alloc_entry(
     if let Some(e) = expire {
         (base.add(HEADER) as *mut i64).write(e);
         (base.add(HEADER + 8) as *mut u32).write(u32::MAX);
+    }
+    if boxed {
+        // The value slot first (8-aligned: the allocation is, and so are
+        // the header and padded expiry block), then the key.
+        let vp = base.add(HEADER + exp_len);
+        ptr::copy_nonoverlapping(key.as_ptr(), vp.add(payload_len), key.len());
+        return (ptr, vp);
     }
     let kp = base.add(HEADER + exp_len);
     ptr::copy_nonoverlapping(key.as_ptr(), kp, key.len());
@@ -142,10 +162,12 @@ impl Entry {
             NewValue::GrowableStr(v) => Box::new(Value::Str(v)),
             NewValue::Obj(v) => v,
         };
-        // SAFETY: payload is one pointer, written below; BOXED is set.
+        let value: Value = *boxed;
+        // SAFETY: the payload is an aligned Value slot, written below; BOXED
+        // is set so every reader treats it as one.
         unsafe {
-            let (ptr, pp) = alloc_entry(key, expire, meta | BOXED, 8);
-            (pp as *mut *mut Value).write_unaligned(Box::into_raw(boxed));
+            let (ptr, pp) = alloc_entry(key, expire, meta | BOXED, VALUE_SIZE);
+            (pp as *mut Value).write(value);
             Entry { ptr }
         }
     }
@@ -199,9 +221,23 @@ impl Entry {
             (false, None) => return self,
             _ => {}
         }
+        let old_size = view.alloc_size();
+        if view.is_boxed() {
+            // SAFETY: the Value is moved (a bitwise copy; it holds no
+            // pointer into the entry) to a new shell, and the old shell is
+            // freed without dropping it.
+            unsafe {
+                let value = (view.payload_ptr() as *const Value).read();
+                let meta = (*self.ptr.as_ptr()).meta;
+                let (ptr, pp) = alloc_entry(view.key(), expire, meta, VALUE_SIZE);
+                (pp as *mut Value).write(value);
+                let old = self.into_raw();
+                dealloc(old.as_ptr() as *mut u8, layout_for(old_size));
+                return Entry { ptr };
+            }
+        }
         let payload_len =
             view.alloc_size() - (view.payload_ptr() as usize - self.ptr.as_ptr() as usize);
-        let old_size = view.alloc_size();
         // SAFETY: the new shell gets the same meta and a byte copy of the old
         // payload; the old shell is then freed without dropping its payload,
         // whose ownership (if boxed) moved with the copied pointer.
@@ -219,11 +255,10 @@ impl Drop for Entry {
     fn drop(&mut self) {
         let view = self.as_ref();
         let size = view.alloc_size();
-        // SAFETY: we own the allocation; a boxed payload is an owned Box<Value>.
+        // SAFETY: we own the allocation; a boxed payload is an owned Value.
         unsafe {
             if view.is_boxed() {
-                let bx = (view.payload_ptr() as *const *mut Value).read_unaligned();
-                drop(Box::from_raw(bx));
+                ptr::drop_in_place(view.payload_ptr() as *mut Value);
             }
             dealloc(self.ptr.as_ptr() as *mut u8, layout_for(size));
         }
@@ -259,10 +294,11 @@ impl<'a> EntryRef<'a> {
     }
 
     fn exp_len(&self) -> usize {
-        if self.header().meta & HAS_EXPIRE != 0 {
-            EXPIRE_BLOCK
-        } else {
-            0
+        let meta = self.header().meta;
+        match (meta & HAS_EXPIRE != 0, meta & BOXED != 0) {
+            (false, _) => 0,
+            (true, false) => EXPIRE_BLOCK,
+            (true, true) => EXPIRE_BLOCK_ALIGNED,
         }
     }
 
@@ -270,18 +306,21 @@ impl<'a> EntryRef<'a> {
         self.header().meta & BOXED != 0
     }
 
+    /// The inline string (length, bytes) or the Value slot.
     fn payload_ptr(&self) -> *const u8 {
-        // SAFETY: the payload follows the key inside the allocation.
-        unsafe {
-            (self.ptr.as_ptr() as *const u8)
-                .add(HEADER + self.exp_len() + self.header().key_len as usize)
-        }
+        let offset = if self.is_boxed() {
+            HEADER + self.exp_len()
+        } else {
+            HEADER + self.exp_len() + self.header().key_len as usize
+        };
+        // SAFETY: the payload lies inside the allocation at this offset.
+        unsafe { (self.ptr.as_ptr() as *const u8).add(offset) }
     }
 
     fn alloc_size(&self) -> usize {
         let base = HEADER + self.exp_len() + self.header().key_len as usize;
         if self.is_boxed() {
-            base + 8
+            base + VALUE_SIZE
         } else {
             // SAFETY: inline payload starts with its u32 length.
             base + 4 + unsafe { (self.payload_ptr() as *const u32).read_unaligned() } as usize
@@ -290,10 +329,12 @@ impl<'a> EntryRef<'a> {
 
     /// The key bytes.
     pub fn key(&self) -> &'a [u8] {
-        // SAFETY: key_len bytes of key follow the header and expiry block.
+        let value_len = if self.is_boxed() { VALUE_SIZE } else { 0 };
+        // SAFETY: key_len bytes of key follow the header, the expiry block
+        // and (for a boxed value) the value slot.
         unsafe {
             std::slice::from_raw_parts(
-                (self.ptr.as_ptr() as *const u8).add(HEADER + self.exp_len()),
+                (self.ptr.as_ptr() as *const u8).add(HEADER + self.exp_len() + value_len),
                 self.header().key_len as usize,
             )
         }
@@ -325,9 +366,8 @@ impl<'a> EntryRef<'a> {
     pub fn value(&self) -> ValueRef<'a> {
         let enc = StrEnc::from_bits((self.header().meta & ENC_MASK) >> ENC_SHIFT);
         if self.is_boxed() {
-            // SAFETY: a boxed payload holds a valid Box<Value> pointer.
-            let v: &'a Value =
-                unsafe { &*(self.payload_ptr() as *const *const Value).read_unaligned() };
+            // SAFETY: a boxed payload is an initialised, aligned Value.
+            let v: &'a Value = unsafe { &*(self.payload_ptr() as *const Value) };
             #[allow(unreachable_patterns)] // collection variants come with their commands
             match v {
                 Value::Str(s) => ValueRef::Str(s, enc),
@@ -352,9 +392,10 @@ impl<'a> EntryRef<'a> {
     /// allocation plus a boxed value's own storage.
     pub fn mem_usage(&self) -> usize {
         let mut n = self.alloc_size();
-        if let ValueRef::Str(s, _) = self.value() {
-            if self.is_boxed() {
-                n += std::mem::size_of::<Value>() + s.len();
+        if self.is_boxed() {
+            match self.value() {
+                ValueRef::Str(s, _) => n += s.len(),
+                ValueRef::Obj(v) => n += v.mem_usage(),
             }
         }
         n
@@ -462,8 +503,9 @@ impl<'a> EntryMut<'a> {
         if !v.is_boxed() {
             return None;
         }
-        // SAFETY: a boxed payload holds a valid Box<Value>, exclusively ours.
-        Some(unsafe { &mut *(v.payload_ptr() as *const *mut Value).read_unaligned() })
+        // SAFETY: a boxed payload is an initialised, aligned Value,
+        // exclusively ours through `&mut self`.
+        Some(unsafe { &mut *(v.payload_ptr() as *mut Value) })
     }
 
     /// Like [`EntryMut::boxed_mut`], but keeps the table borrow's lifetime.
@@ -472,9 +514,9 @@ impl<'a> EntryMut<'a> {
         if !v.is_boxed() {
             return None;
         }
-        // SAFETY: a boxed payload holds a valid Box<Value>, exclusively
-        // borrowed for 'a through this EntryMut.
-        Some(unsafe { &mut *(v.payload_ptr() as *const *mut Value).read_unaligned() })
+        // SAFETY: a boxed payload is an initialised, aligned Value,
+        // exclusively borrowed for 'a through this EntryMut.
+        Some(unsafe { &mut *(v.payload_ptr() as *mut Value) })
     }
 
     pub(crate) fn set_next(&mut self, next: *mut Header) {
@@ -519,6 +561,38 @@ mod tests {
                 _ => panic!("wrong value"),
             }
         }
+    }
+
+    #[test]
+    fn collections_live_inline_with_and_without_expiry() {
+        use crate::store::hash::Hash;
+        let lim = crate::store::value::Limits::default();
+        let mut h = Hash::new(&lim);
+        h.set(b"f", b"v", &lim);
+        let e = Entry::new(b"hkey", NewValue::Obj(Box::new(Value::Hash(h))), None);
+        assert_eq!(e.as_ref().key(), b"hkey");
+        assert_eq!(e.as_ref().value_type(), ValueType::Hash);
+        for exp in [Some(7), Some(8), None, Some(9)] {
+            let e2 = Entry::new(b"k2", NewValue::GrowableStr(b"x".to_vec()), None).with_expire(exp);
+            assert_eq!(e2.as_ref().expire(), exp);
+            assert_eq!(e2.as_ref().key(), b"k2");
+        }
+        let mut e = e.with_expire(Some(99));
+        assert_eq!(e.as_ref().expire(), Some(99));
+        assert_eq!(e.as_ref().key(), b"hkey");
+        match e.as_mut().boxed_mut() {
+            Some(Value::Hash(h)) => {
+                assert_eq!(h.get(b"f").as_deref(), Some(&b"v"[..]));
+                h.set(b"g", b"w", &lim);
+            }
+            _ => panic!("wrong value"),
+        }
+        let e = e.with_expire(None);
+        match e.as_ref().value() {
+            ValueRef::Obj(Value::Hash(h)) => assert_eq!(h.len(), 2),
+            _ => panic!("wrong value"),
+        }
+        assert_eq!(e.as_ref().key(), b"hkey");
     }
 
     #[test]

@@ -171,6 +171,33 @@ impl Hash {
         new
     }
 
+    /// HSET of many pairs: existing fields are updated in place, new ones
+    /// appended to a listpack with one reallocation. Returns how many fields
+    /// were new. A field repeated in `pairs` takes its last value.
+    pub fn set_many<'a>(&mut self, pairs: &[(&'a [u8], &'a [u8])], lim: &Limits) -> usize {
+        let Hash::Listpack(lp) = self else {
+            return pairs.iter().filter(|(f, v)| self.set(f, v, lim)).count();
+        };
+        let mut fresh: Vec<(&[u8], &[u8])> = Vec::new();
+        for &(f, v) in pairs {
+            if let Some(slot) = fresh.iter_mut().find(|(x, _)| *x == f) {
+                slot.1 = v;
+                continue;
+            }
+            match Self::lp_find(lp, f).and_then(|p| lp.next(p)) {
+                Some(vp) => {
+                    lp.replace(vp, v);
+                }
+                None => fresh.push((f, v)),
+            }
+        }
+        lp.push_many(fresh.iter().flat_map(|(f, v)| [*f, *v]));
+        if lp.len() / 2 > lim.hash_entries {
+            self.convert();
+        }
+        fresh.len()
+    }
+
     /// Deletes `field`; true if it existed.
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self {
@@ -301,6 +328,32 @@ mod tests {
         h.convert_for_lengths([&b"b"[..], &long[..]].into_iter(), &l);
         assert_eq!(h.encoding_name(), "hashtable");
         assert_eq!(h.get(b"a").as_deref(), Some(&b"1"[..]));
+    }
+
+    #[test]
+    fn set_many_matches_single_sets() {
+        let l = lim(6, 64);
+        let mut a = Hash::new(&l);
+        let mut b = Hash::new(&l);
+        let rounds: [&[(&[u8], &[u8])]; 3] = [
+            &[(b"x", b"1"), (b"y", b"2"), (b"x", b"3")],
+            &[(b"y", b"22"), (b"z", b"-5"), (b"w", b"long value")],
+            &[(b"p", b"1"), (b"q", b"2"), (b"r", b"3")],
+        ];
+        for pairs in rounds {
+            let n = a.set_many(pairs, &l);
+            let mut m = 0;
+            for (f, v) in pairs {
+                m += b.set(f, v, &l) as usize;
+            }
+            assert_eq!(n, m);
+            let (mut pa, mut pb) = (a.to_pairs(), b.to_pairs());
+            pa.sort();
+            pb.sort();
+            assert_eq!(pa, pb);
+            assert_eq!(a.encoding_name(), b.encoding_name());
+        }
+        assert_eq!(a.encoding_name(), "hashtable");
     }
 
     #[test]

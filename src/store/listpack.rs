@@ -760,6 +760,43 @@ impl Listpack {
         }
     }
 
+    /// Appends every item of `items` with a single reallocation (HSET or
+    /// ZADD of many new members, RPUSH of many values): Redis reallocates
+    /// once per element, which costs time and leaves transient allocations
+    /// behind. Items that do not [`fits`] are skipped; nothing is appended
+    /// if the result would exceed the format's size limit.
+    pub fn push_many<'a>(&mut self, items: impl Iterator<Item = &'a [u8]> + Clone) {
+        let mut add = 0usize;
+        let mut n = 0usize;
+        for v in items.clone() {
+            if let Some(e) = Encoded::bytes(v) {
+                add += e.size();
+                n += 1;
+            }
+        }
+        let old = self.buf.len();
+        match old.checked_add(add) {
+            Some(total) if total <= MAX_BYTES && n > 0 => {}
+            _ => return,
+        }
+        let count = self.count() + n;
+        let mut at = self.eof();
+        self.resize_exact(old + add);
+        for v in items {
+            if let Some(e) = Encoded::bytes(v) {
+                let size = e.size();
+                if let Some(dst) = self.buf.get_mut(at..at + size) {
+                    let _ = e.write_into(dst);
+                }
+                at += size;
+            }
+        }
+        if let Some(b) = self.buf.get_mut(at) {
+            *b = EOF;
+        }
+        self.sync_header(count);
+    }
+
     /// Prepends `v`; LPUSH path. A value that does not [`fits`] is ignored.
     pub fn push_front(&mut self, v: &[u8]) {
         if let Some(e) = Encoded::bytes(v) {
