@@ -721,6 +721,14 @@ impl<V> ScanTable<V> {
         }
         let node = match found {
             Some(n) => n,
+            // A very sparse table (preallocated, or shrink held back): walk
+            // to a uniformly chosen element rather than Redis's window,
+            // whose pick favours elements after long empty runs.
+            None if trials == 0 => {
+                let nth = (rand() % self.len as u64) as usize;
+                let (k, v) = self.iter().nth(nth)?;
+                return Some((k, v));
+            }
             None => self.window_random(rand)?,
         };
         // SAFETY: live node; the shared borrow of `self` keeps it so.
