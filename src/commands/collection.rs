@@ -74,6 +74,56 @@ pub fn scan_loop(opts: &ScanOpts<'_>, mut step: impl FnMut(u64) -> (u64, usize))
     }
 }
 
+/// LMPOP/BLMPOP/ZMPOP/BZMPOP arguments from `numkeys` at index `at`:
+/// `numkeys key... <first|second> [COUNT n]`, with Redis's errors. Returns
+/// the keys, true for the `first` side word (LEFT, MIN), and the count.
+pub fn parse_mpop<'a>(
+    args: &Args<'a>,
+    at: usize,
+    first: &str,
+    second: &str,
+) -> Result<(Vec<&'a [u8]>, bool, usize), CmdError> {
+    let numkeys = args
+        .int(at)
+        .map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
+    if numkeys <= 0 {
+        return Err(CmdError::err("numkeys should be greater than 0"));
+    }
+    let where_idx = (at as u64).saturating_add(numkeys as u64).saturating_add(1);
+    if where_idx >= args.len() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let w = where_idx as usize;
+    let side = if args.is(w, first) {
+        true
+    } else if args.is(w, second) {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    let mut count = None;
+    let mut j = w + 1;
+    while j < args.len() {
+        if count.is_none() && args.is(j, "count") && j + 1 < args.len() {
+            let c = args
+                .int(j + 1)
+                .map_err(|_| CmdError::err("count should be greater than 0"))?;
+            if c <= 0 {
+                return Err(CmdError::err("count should be greater than 0"));
+            }
+            count = Some(c as usize);
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((
+        (at + 1..w).map(|i| args.get(i)).collect(),
+        side,
+        count.unwrap_or(1),
+    ))
+}
+
 /// Parses a random-pick count (`-LONG_MAX..=LONG_MAX`, Redis's range).
 pub fn parse_count(args: &Args<'_>, i: usize) -> Result<i64, CmdError> {
     let c = args.int(i)?;

@@ -443,7 +443,7 @@ fn rpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-/// LMPOP/BLMPOP arguments from `numkeys` at index `at`.
+/// LMPOP/BLMPOP arguments.
 struct MpopArgs<'a> {
     keys: Vec<&'a [u8]>,
     head: bool,
@@ -451,39 +451,8 @@ struct MpopArgs<'a> {
 }
 
 fn parse_mpop<'a>(args: &Args<'a>, at: usize) -> Result<MpopArgs<'a>, CmdError> {
-    let numkeys = args
-        .int(at)
-        .map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
-    if numkeys <= 0 {
-        return Err(CmdError::err("numkeys should be greater than 0"));
-    }
-    let where_idx = (at as u64).saturating_add(numkeys as u64).saturating_add(1);
-    if where_idx >= args.len() as u64 {
-        return Err(CmdError::Syntax);
-    }
-    let where_idx = where_idx as usize;
-    let head = parse_where(args, where_idx)?;
-    let mut count: Option<usize> = None;
-    let mut j = where_idx + 1;
-    while j < args.len() {
-        if count.is_none() && args.is(j, "COUNT") && j + 1 < args.len() {
-            let c = args
-                .int(j + 1)
-                .map_err(|_| CmdError::err("count should be greater than 0"))?;
-            if c <= 0 {
-                return Err(CmdError::err("count should be greater than 0"));
-            }
-            count = Some(c as usize);
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok(MpopArgs {
-        keys: (at + 1..where_idx).map(|i| args.get(i)).collect(),
-        head,
-        count: count.unwrap_or(1),
-    })
+    let (keys, head, count) = super::collection::parse_mpop(args, at, "left", "right")?;
+    Ok(MpopArgs { keys, head, count })
 }
 
 /// Pops from the first non-empty list among `keys`, replying

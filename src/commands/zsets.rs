@@ -699,47 +699,9 @@ fn zpopmax(ctx: &mut Ctx, args: Args) -> CmdResult {
     zpop(ctx, args, true)
 }
 
-/// ZMPOP/BZMPOP arguments from `numkeys` at index `at`.
+/// ZMPOP/BZMPOP arguments: keys, true for MAX, count.
 fn parse_zmpop<'a>(args: &Args<'a>, at: usize) -> Result<(Vec<&'a [u8]>, bool, usize), CmdError> {
-    let numkeys = args
-        .int(at)
-        .map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
-    if numkeys <= 0 {
-        return Err(CmdError::err("numkeys should be greater than 0"));
-    }
-    let where_idx = (at as u64).saturating_add(numkeys as u64).saturating_add(1);
-    if where_idx >= args.len() as u64 {
-        return Err(CmdError::Syntax);
-    }
-    let w = where_idx as usize;
-    let max = if args.is(w, "min") {
-        false
-    } else if args.is(w, "max") {
-        true
-    } else {
-        return Err(CmdError::Syntax);
-    };
-    let mut count = None;
-    let mut j = w + 1;
-    while j < args.len() {
-        if count.is_none() && args.is(j, "count") && j + 1 < args.len() {
-            let c = args
-                .int(j + 1)
-                .map_err(|_| CmdError::err("count should be greater than 0"))?;
-            if c <= 0 {
-                return Err(CmdError::err("count should be greater than 0"));
-            }
-            count = Some(c as usize);
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok((
-        (at + 1..w).map(|i| args.get(i)).collect(),
-        max,
-        count.unwrap_or(1),
-    ))
+    super::collection::parse_mpop(args, at, "max", "min")
 }
 
 fn reply_mpop(out: &mut ReplyBuf, key: &[u8], items: &[(Vec<u8>, f64)]) {

@@ -27,46 +27,13 @@ use std::fmt;
 /// Bytes before the members.
 const HEADER: usize = 8;
 
-/// Longest decimal a member string can be ("-9223372036854775808"); Redis's
-/// `LONG_STR_SIZE` minus its NUL.
-const MAX_INT_STR: usize = 20;
-
 /// Whether SADD may store `s` in an intset: exactly Redis's `string2ll`,
 /// which accepts only the canonical decimal form of an `i64` (no sign on
 /// zero, no `+`, no leading zeros or spaces, at most 20 bytes). Anything
 /// else ("01", "-0", " 1") must stay a string member, or SMEMBERS would
 /// return a different string than was added.
 pub fn parse_set_int(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > MAX_INT_STR {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    let (first, rest) = digits.split_first()?;
-    if !(b'1'..=b'9').contains(first) {
-        return None;
-    }
-    let mut v = u64::from(first - b'0');
-    for &c in rest {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if negative {
-        // i64::MIN's magnitude is one more than i64::MAX.
-        if v > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
+    crate::util::num::parse_i64(s)
 }
 
 /// The narrowest width (2, 4 or 8 bytes) that holds `v`.

@@ -140,40 +140,6 @@ fn sign_extend(v: u64, bits: u32) -> i64 {
     ((v << shift) as i64) >> shift
 }
 
-/// Redis's `lpStringToInt64`: `s` as an `i64` only if it is the canonical
-/// decimal form (no `+`, no leading zeros, not `-0`, at most 20 bytes).
-fn parse_canonical_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > MAX_DEC {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        if v > 1u64 << 63 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-
 /// Writes the decimal form of `v` into the tail of `buf`, returning it.
 fn fmt_i64(v: i64, buf: &mut [u8; MAX_DEC]) -> &[u8] {
     let mut n = v.unsigned_abs();
@@ -247,7 +213,7 @@ impl<'v> Encoded<'v> {
     /// integers, anything else as a 6/12/32-bit-length string. `None` if the
     /// string is too long for the format.
     fn bytes(s: &'v [u8]) -> Option<Encoded<'v>> {
-        if let Some(v) = parse_canonical_i64(s) {
+        if let Some(v) = crate::util::num::parse_i64(s) {
             return Some(Encoded::int(v));
         }
         let len = s.len();
@@ -403,7 +369,7 @@ impl LpValue<'_> {
     pub fn as_i64(&self) -> Option<i64> {
         match *self {
             LpValue::Int(v) => Some(v),
-            LpValue::Str(s) => parse_canonical_i64(s),
+            LpValue::Str(s) => crate::util::num::parse_i64(s),
         }
     }
 
@@ -452,7 +418,7 @@ impl<'s> Matcher<'s> {
     fn new(bytes: &'s [u8]) -> Self {
         Matcher {
             bytes,
-            int: parse_canonical_i64(bytes),
+            int: crate::util::num::parse_i64(bytes),
         }
     }
 

@@ -229,7 +229,7 @@ fn parse_canonical_matches_redis_rules() {
         ("000000000000000000001", None),
         ("123456789012345678901", None),
     ] {
-        assert_eq!(parse_canonical_i64(s.as_bytes()), want, "{s}");
+        assert_eq!(crate::util::num::parse_i64(s.as_bytes()), want, "{s}");
     }
 }
 
