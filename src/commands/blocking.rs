@@ -49,17 +49,21 @@ pub struct BlockSpec {
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
     let secs = num::parse_long_double(arg).ok_or(CmdError::raw(num::ERR_TIMEOUT_NOT_FLOAT))?;
     let ms = (secs * 1000.0).ceil();
-    if ms < 0.0 {
+    // Redis converts with `(long long) ceill(...)`: on x86-64 anything out
+    // of range (inf, 1e308...) becomes LLONG_MIN, hence "negative".
+    if ms < 0.0 || !ms.is_finite() || ms > 9_223_372_036_854_775_808.0 {
         return Err(CmdError::raw(num::ERR_TIMEOUT_NEGATIVE));
     }
     if ms == 0.0 {
+        // A positive value too small for a double (1e-400) still rounds up
+        // to 1 ms in Redis's long double arithmetic.
+        let mantissa = arg.split(|&c| c == b'e' || c == b'E').next().unwrap_or(b"");
+        if mantissa.iter().any(|c| (b'1'..=b'9').contains(c)) && !arg.starts_with(b"-") {
+            return Ok(Some(now_ms.saturating_add(1)));
+        }
         return Ok(None);
     }
-    let ms = if ms >= i64::MAX as f64 {
-        i64::MAX
-    } else {
-        ms as i64
-    };
+    let ms = ms as i64;
     Ok(Some(now_ms.saturating_add(ms)))
 }
 
@@ -172,6 +176,12 @@ mod tests {
             parse_timeout(b"abc", 0).unwrap_err().message(),
             "ERR timeout is not a float or out of range"
         );
-        assert_eq!(parse_timeout(b"1e300", 5), Ok(Some(i64::MAX)));
+        assert_eq!(
+            parse_timeout(b"1e300", 5).unwrap_err().message(),
+            "ERR timeout is negative"
+        );
+        assert!(parse_timeout(b"inf", 5).is_err());
+        assert_eq!(parse_timeout(b"1e-400", 5), Ok(Some(6)));
+        assert_eq!(parse_timeout(b"0.0", 5), Ok(None));
     }
 }

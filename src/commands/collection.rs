@@ -24,6 +24,14 @@ impl ScanOpts<'_> {
     }
 }
 
+/// The reply of a scan over a missing key: cursor 0, no elements. Redis
+/// sends it right after checking the cursor, before reading the options.
+pub fn empty_scan(out: &mut crate::resp::ReplyBuf) {
+    out.array(2);
+    out.bulk(b"0");
+    out.array(0);
+}
+
 /// Parses `key cursor [MATCH pattern] [COUNT count]` (COUNT only validated:
 /// a compact encoding is returned whole, a table one bucket walk per call).
 pub fn parse_scan<'a>(args: &Args<'a>) -> Result<ScanOpts<'a>, CmdError> {

@@ -430,6 +430,7 @@ pub fn invoke<'k>(
     keys.hits = 0;
     keys.misses = 0;
     keys.dirty = 0;
+    keys.touched = false;
     let mut ctx = Ctx {
         srv,
         client: &mut *state,
@@ -443,7 +444,7 @@ pub fn invoke<'k>(
     let block = ctx.block.take();
     let mut keys = ctx.keys;
     let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
-    if dirty > 0 && srv.watched_keys.load(Relaxed) > 0 {
+    if (dirty > 0 || keys.touched) && srv.watched_keys.load(Relaxed) > 0 {
         super::multi::touch_written_keys(&mut keys, cmd, args);
     }
     let usec = (Server::now_us() - start_us).max(0) as u64;

@@ -33,6 +33,7 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut replace = false;
     let mut absttl = false;
     let mut idle = false;
+    let mut idle_secs = 0i64;
     let mut freq = false;
     let mut j = 4;
     while j < args.len() {
@@ -47,6 +48,7 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
                 return Err(CmdError::err("Invalid IDLETIME value, must be >= 0"));
             }
             idle = true;
+            idle_secs = v;
             j += 1;
         } else if args.is(j, "freq") && more && !idle {
             let v = args.int(j + 1)?;
@@ -73,6 +75,9 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
         Err(rdb::RdbError::BadVersion(_)) | Err(rdb::RdbError::ChecksumMismatch { .. }) => {
             return Err(CmdError::err("DUMP payload version or checksum are wrong"))
         }
+        Err(rdb::RdbError::Corrupt(m)) if m.contains("version or checksum") => {
+            return Err(CmdError::err("DUMP payload version or checksum are wrong"))
+        }
         Err(_) => return Err(CmdError::err("Bad data format")),
     };
     if ttl > 0 && !absttl {
@@ -97,6 +102,13 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
     };
     ctx.keys.remove(key)?;
     ctx.keys.insert(key, entry)?;
+    if idle {
+        // OBJECT IDLETIME then reports the given idle time.
+        let clock = crate::store::lru_clock().wrapping_sub(idle_secs as u32) & 0x00FF_FFFF;
+        if let Some(mut e) = ctx.keys.write(key)? {
+            e.set_lru(clock);
+        }
+    }
     ctx.out.ok();
     Ok(())
 }

@@ -316,6 +316,11 @@ fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult {
+    crate::util::num::parse_scan_cursor(args.get(2))?;
+    if ctx.keys.obj(args.get(1), ValueType::Hash)?.is_none() {
+        super::collection::empty_scan(ctx.out);
+        return Ok(());
+    }
     let opts = parse_scan(&args)?;
     let Ctx { keys, out, .. } = ctx;
     let mut items: Vec<Vec<u8>> = Vec::new();

@@ -377,7 +377,7 @@ pub fn getkeys(ctx: &mut Ctx, args: Args) -> CmdResult {
 /// SORT's keys as Redis's `sortGetKeys` finds them: the sorted key, and
 /// the destination of the last `STORE` (BY and GET patterns are not keys
 /// to it; their values are skipped with LIMIT's two).
-fn sort_keys(argv: &[&[u8]]) -> Vec<usize> {
+pub(crate) fn sort_keys(argv: &[&[u8]]) -> Vec<usize> {
     let mut keys = vec![1];
     let mut store = None;
     let mut i = 2;

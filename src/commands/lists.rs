@@ -141,7 +141,7 @@ fn pop(ctx: &mut Ctx, args: Args, head: bool) -> CmdResult {
     }
     let key = args.get(1);
     let count = if args.len() == 3 {
-        let c = args.int(2)?;
+        let c = args.int(2).map_err(|_| NumError::NotPositive)?;
         if c < 0 {
             return Err(NumError::NotPositive.into());
         }
@@ -206,10 +206,10 @@ fn lindex(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn lset(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let idx = args.int(2)?;
     let Some(l) = write(ctx, args.get(1))? else {
         return Err(CmdError::NoSuchKey);
     };
+    let idx = args.int(2)?;
     if !l.set(idx, args.get(3)) {
         return Err(CmdError::err("index out of range"));
     }
@@ -254,6 +254,7 @@ fn ltrim(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
         let removed = len - l.len();
         ctx.keys.dirty += removed as u64;
+        ctx.keys.touched = true;
         ctx.keys.remove_if_empty(key)?;
     }
     ctx.out.ok();
@@ -316,13 +317,17 @@ fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult {
             }
             rank = r;
         } else if args.is(i, "COUNT") && more {
-            let c = args.int(i + 1)?;
+            let c = args
+                .int(i + 1)
+                .map_err(|_| CmdError::err("COUNT can't be negative"))?;
             if c < 0 {
                 return Err(CmdError::err("COUNT can't be negative"));
             }
             count = Some(c as usize);
         } else if args.is(i, "MAXLEN") && more {
-            let m = args.int(i + 1)?;
+            let m = args
+                .int(i + 1)
+                .map_err(|_| CmdError::err("MAXLEN can't be negative"))?;
             if m < 0 {
                 return Err(CmdError::err("MAXLEN can't be negative"));
             }
@@ -411,6 +416,25 @@ fn move_one(
     }
     if ctx.keys.exists(dst)? {
         write(ctx, dst)?;
+    }
+    if src == dst {
+        // A rotation: the key never empties, so it keeps its TTL.
+        let Some(l) = write(ctx, src)? else {
+            return Ok(None);
+        };
+        let v = if from_head {
+            l.pop_front()
+        } else {
+            l.pop_back()
+        };
+        let Some(v) = v else { return Ok(None) };
+        if to_head {
+            l.push_front(&v);
+        } else {
+            l.push_back(&v);
+        }
+        ctx.keys.dirty += 1;
+        return Ok(Some(v));
     }
     let Some(v) = pop_n(ctx, src, from_head, 1)?.pop() else {
         return Ok(None);
@@ -524,6 +548,10 @@ fn bmove(ctx: &mut Ctx, args: Args, from: bool, to: bool, timeout_idx: usize) ->
         ctx.out.bulk(&v);
         return Ok(());
     }
+    if ctx.client.in_multi {
+        ctx.out.null();
+        return Ok(());
+    }
     block_on(ctx, vec![src.to_vec()], deadline, ValueType::List);
     Ok(())
 }
@@ -539,8 +567,8 @@ fn brpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn blmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
     let m = parse_mpop(&args, 2)?;
+    let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
     let keys = candidate_keys(ctx, m.keys.clone());
     if mpop_from(ctx, &keys, m.head, m.count)? {
         return Ok(());

@@ -207,6 +207,10 @@ pub struct Keys<'k> {
     pub misses: u64,
     /// Changes made (for the `dirty` counter behind save points).
     pub dirty: u64,
+    /// A key was "modified" without a data change that counts as dirty
+    /// (LTRIM keeping everything): WATCHers are still invalidated, as Redis's
+    /// `signalModifiedKey`.
+    pub touched: bool,
     /// Lists and sorted sets created while clients wait on their keys.
     pub ready: Vec<blocking::ReadyKey>,
     /// Shard and hash of the key looked up last, by address: a command
@@ -260,6 +264,7 @@ impl<'k> Keys<'k> {
             hits: 0,
             misses: 0,
             dirty: 0,
+            touched: false,
             ready: Vec::new(),
             memo: (0, 0, 0, 0),
             planned,

@@ -140,6 +140,17 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
             return;
         }
     }
+    if cmd.fullname == "sort" {
+        // SORT's STORE destination is found by Redis's custom finder.
+        let argv: Vec<&[u8]> = args.from(0).collect();
+        for pos in super::introspect::sort_keys(&argv).into_iter().skip(1) {
+            let key = args.get(pos);
+            if let Some(s) = locked.shard(shard_of(key)) {
+                s.watchers.touch(db, key);
+            }
+        }
+        return;
+    }
     let _ = super::meta::for_each_key(
         cmd.meta,
         args.len(),

@@ -208,10 +208,11 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
         return Ok(());
     }
-    let count = args.int(2)?;
+    let count = args.int(2).map_err(|_| NumError::NotPositive)?;
     if count < 0 {
         return Err(NumError::NotPositive.into());
     }
+    let lim = ctx.srv.hot.limits();
     let Some(s) = write(ctx, key)? else {
         ctx.out.set(0);
         return Ok(());
@@ -226,6 +227,11 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
         let chosen: Vec<Vec<u8>> = picks.into_iter().map(|i| members[i].clone()).collect();
         for m in &chosen {
             s.remove(m);
+        }
+        if count * 5 > members.len() {
+            // Redis builds a new set from what remains when most of it goes
+            // (SPOP_MOVE_STRATEGY_MUL), which re-chooses the encoding.
+            *s = Set::from_members(s.members(), &lim);
         }
         chosen
     };
@@ -440,6 +446,11 @@ fn sdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult {
+    crate::util::num::parse_scan_cursor(args.get(2))?;
+    if ctx.keys.obj(args.get(1), ValueType::Set)?.is_none() {
+        super::collection::empty_scan(ctx.out);
+        return Ok(());
+    }
     let opts = parse_scan(&args)?;
     let Ctx { keys, out, .. } = ctx;
     let mut items: Vec<Vec<u8>> = Vec::new();

@@ -117,6 +117,10 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         j += 1;
     }
 
+    // Redis converts a listpack sorted set to its skiplist encoding first.
+    if let Ok(Some(Value::ZSet(z))) = ctx.keys.obj_mut(args.get(1), crate::store::ValueType::ZSet) {
+        z.convert();
+    }
     // The elements, in the value's own order.
     enum Kind {
         List,

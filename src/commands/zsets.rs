@@ -153,11 +153,6 @@ fn zadd_generic(ctx: &mut Ctx, args: Args, mut f: AddFlags) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let pairs = elements / 2;
-    if f.incr && pairs > 1 {
-        return Err(CmdError::err(
-            "INCR option supports a single increment-element pair",
-        ));
-    }
     if f.nx && f.xx {
         return Err(CmdError::err(
             "XX and NX options at the same time are not compatible",
@@ -166,6 +161,11 @@ fn zadd_generic(ctx: &mut Ctx, args: Args, mut f: AddFlags) -> CmdResult {
     if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::err(
             "GT, LT, and/or NX options at the same time are not compatible",
+        ));
+    }
+    if f.incr && pairs > 1 {
+        return Err(CmdError::err(
+            "INCR option supports a single increment-element pair",
         ));
     }
     let mut scores = Vec::with_capacity(pairs);
@@ -505,6 +505,8 @@ fn parse_zrange<'a>(
     }
     let rev = rev.unwrap_or(false);
     let kind = kind.unwrap_or(b'r');
+    // Redis tracks only the count: `LIMIT x -1` is "no limit".
+    let limit = limit.filter(|&(_, count)| count != -1 || kind != b'r');
     if limit.is_some() && kind == b'r' {
         return Err(CmdError::err(
             "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
@@ -662,7 +664,7 @@ fn zpop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let count = if args.len() == 3 {
-        let c = args.int(2)?;
+        let c = args.int(2).map_err(|_| NumError::NotPositive)?;
         if c < 0 {
             return Err(NumError::NotPositive.into());
         }
@@ -763,8 +765,8 @@ fn bzpopmax(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn bzmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
     let (keys, max, count) = parse_zmpop(&args, 2)?;
+    let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
     if let Some((k, items)) = pop_first_of(ctx, &candidates(ctx, &keys), max, count)? {
         if !items.is_empty() {
             reply_mpop(ctx.out, &k, &items);
@@ -816,17 +818,27 @@ fn zrandmember(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult {
+    crate::util::num::parse_scan_cursor(args.get(2))?;
+    if ctx.keys.obj(args.get(1), ValueType::ZSet)?.is_none() {
+        super::collection::empty_scan(ctx.out);
+        return Ok(());
+    }
     let opts = parse_scan(&args)?;
     let mut items: Vec<Vec<u8>> = Vec::new();
     let next = match read(ctx, args.get(1))? {
         Some(z) => scan_loop(&opts, |c| {
+            let listpack = matches!(z, ZSet::Listpack(_));
             let mut n = 0;
             let next = z.scan(c, |m, s| {
                 n += 1;
                 if opts.matches(m) {
                     items.push(m.to_vec());
                     let mut t = Vec::new();
-                    num::write_d2string(s, &mut t);
+                    if listpack {
+                        num::write_d2string(s, &mut t);
+                    } else {
+                        num::write_double(s, &mut t);
+                    }
                     items.push(t);
                 }
             });

@@ -149,6 +149,13 @@ impl Hash {
     /// Sets `field` to `value`; true if the field is new. Converts to
     /// `hashtable` past `hash-max-listpack-entries`.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: &Limits) -> bool {
+        // Redis's hashTypeSet converts before storing a long field or value
+        // (HINCRBYFLOAT can produce one).
+        if matches!(self, Hash::Listpack(_))
+            && (field.len() > lim.hash_value || value.len() > lim.hash_value)
+        {
+            self.convert();
+        }
         let new = match self {
             Hash::Listpack(lp) => match Self::lp_find(lp, field).and_then(|p| lp.next(p)) {
                 Some(v) => {

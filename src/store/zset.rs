@@ -48,6 +48,9 @@ fn cmp_entry(s1: f64, m1: &LpValue<'_>, s2: f64, m2: &[u8]) -> Ordering {
 }
 
 fn d2string(v: f64) -> Vec<u8> {
+    // A listpack keeps `-0` as the integer 0 (Redis stores integral
+    // scores as integers there), so a small set reports 0.
+    let v = if v == 0.0 { 0.0 } else { v };
     let mut out = Vec::with_capacity(24);
     crate::util::num::write_d2string(v, &mut out);
     out
