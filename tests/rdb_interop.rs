@@ -141,3 +141,111 @@ fn ferrite_loads_what_redis_saves() {
         .unwrap();
     assert_eq!(enc, "int");
 }
+
+/// Creates one key of every collection type in both encodings.
+fn fill_collections(c: &mut redis::Connection) {
+    let mut q = |args: Vec<String>| {
+        let mut cmd = redis::cmd(&args[0]);
+        for a in &args[1..] {
+            cmd.arg(a);
+        }
+        let _: redis::Value = cmd.query(c).unwrap();
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    q(s(&["RPUSH", "list:small", "a", "1", "b"]));
+    let mut big = s(&["RPUSH", "list:big"]);
+    big.extend((0..3000).map(|i| format!("item{i}")));
+    q(big);
+    q(s(&["HSET", "hash:lp", "f1", "v1", "f2", "2"]));
+    let mut hbig = s(&["HSET", "hash:ht"]);
+    hbig.extend((0..600).flat_map(|i| [format!("f{i}"), format!("v{i}")]));
+    q(hbig);
+    q(s(&["SADD", "set:int", "1", "2", "-3"]));
+    q(s(&["SADD", "set:ht", "a", "b", "c"]));
+    q(s(&["ZADD", "zset:lp", "1.5", "a", "-inf", "b", "3", "c"]));
+    let mut zbig = s(&["ZADD", "zset:sl"]);
+    zbig.extend((0..300).flat_map(|i| [format!("{}", i as f64 / 3.0), format!("m{i}")]));
+    q(zbig);
+}
+
+/// What `fill_collections` made, as seen through `c`: contents and
+/// encodings, in a form that does not depend on iteration order.
+fn collections_snapshot(c: &mut redis::Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in [
+        "list:small",
+        "list:big",
+        "hash:lp",
+        "hash:ht",
+        "set:int",
+        "set:ht",
+        "zset:lp",
+        "zset:sl",
+    ] {
+        let enc: String = redis::cmd("OBJECT")
+            .arg("ENCODING")
+            .arg(k)
+            .query(c)
+            .unwrap();
+        let ty: String = redis::cmd("TYPE").arg(k).query(c).unwrap();
+        let mut items: Vec<String> = match ty.as_str() {
+            "list" => redis::cmd("LRANGE").arg(k).arg(0).arg(-1).query(c).unwrap(),
+            "hash" => redis::cmd("HGETALL").arg(k).query(c).unwrap(),
+            "set" => redis::cmd("SMEMBERS").arg(k).query(c).unwrap(),
+            _ => redis::cmd("ZRANGE")
+                .arg(k)
+                .arg(0)
+                .arg(-1)
+                .arg("WITHSCORES")
+                .query(c)
+                .unwrap(),
+        };
+        if ty == "set" || ty == "hash" {
+            items.sort();
+        }
+        out.push(format!("{k} {ty} {enc} {}", items.join(",")));
+    }
+    out
+}
+
+#[test]
+fn collections_cross_load_both_ways_with_their_encodings() {
+    // Ferrite saves, Redis loads.
+    let srv = common::Server::start(&[]);
+    let mut c = srv.conn();
+    fill_collections(&mut c);
+    let mine = collections_snapshot(&mut c);
+    let _: () = redis::cmd("SAVE").query(&mut c).unwrap();
+    let check = Command::new(tool("redis-check-rdb"))
+        .arg(srv.dir.join("dump.rdb"))
+        .output()
+        .expect("run redis-check-rdb");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let (mut redis, port) = start_redis(&srv.dir);
+    let mut r = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    assert_eq!(collections_snapshot(&mut r), mine);
+    // Redis saves (its own encodings), Ferrite loads.
+    let _: () = redis::cmd("FLUSHALL").query(&mut r).unwrap();
+    fill_collections(&mut r);
+    let theirs = collections_snapshot(&mut r);
+    assert_eq!(theirs, mine, "same commands, same contents and encodings");
+    // Stop Ferrite first so nothing of its own lands in the directory.
+    let dir = srv.stop();
+    let _: () = redis::cmd("SAVE").query(&mut r).unwrap();
+    let _ = redis.kill();
+    let _ = redis.wait();
+    let fport = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let srv = common::Server::start_in(dir, fport, &[]);
+    let mut c = srv.conn();
+    assert_eq!(collections_snapshot(&mut c), theirs);
+}
