@@ -34,10 +34,7 @@ fn wait_port(port: u16) {
 
 /// Starts the real redis-server on a free port with `dir` as its directory.
 fn start_redis(dir: &Path) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
+    let port = common::free_port();
     let child = Command::new(tool("redis-server"))
         .args([
             "--port",
@@ -124,11 +121,7 @@ fn ferrite_loads_what_redis_saves() {
     let _ = redis.kill();
     let _ = redis.wait();
 
-    let fport = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let srv = common::Server::start_in(dir, fport, &[]);
+    let srv = common::Server::start_in(dir, common::free_port(), &[]);
     let mut c = srv.conn();
     assert_eq!(c.get::<_, String>("s").unwrap(), "hello");
     assert_eq!(c.get::<_, i64>("n").unwrap(), 123456789);
@@ -241,11 +234,7 @@ fn collections_cross_load_both_ways_with_their_encodings() {
     let _: () = redis::cmd("SAVE").query(&mut r).unwrap();
     let _ = redis.kill();
     let _ = redis.wait();
-    let fport = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let srv = common::Server::start_in(dir, fport, &[]);
+    let srv = common::Server::start_in(dir, common::free_port(), &[]);
     let mut c = srv.conn();
     assert_eq!(collections_snapshot(&mut c), theirs);
 }

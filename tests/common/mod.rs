@@ -16,7 +16,9 @@ pub struct Server {
     child: Child,
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on right now, for servers started by tests.
+#[allow(dead_code)] // not every test binary starts servers on chosen ports
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
