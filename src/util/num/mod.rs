@@ -203,10 +203,9 @@ pub fn parse_i64_in_range(s: &[u8], min: i64, max: i64) -> Result<i64, NumError>
 }
 
 /// `getPositiveLongFromObjectOrReply` (counts for `LPOP`, `SPOP`, ...):
-/// a [`parse_i64`] integer that must be >= 0. Redis answers "must be
-/// positive" for a non-integer too.
+/// a [`parse_i64`] integer that must be >= 0.
 pub fn parse_non_negative_i64(s: &[u8]) -> Result<i64, NumError> {
-    let v = parse_i64(s).ok_or(NumError::NotPositive)?;
+    let v = parse_i64(s).ok_or(NumError::NotInteger)?;
     if v < 0 {
         Err(NumError::NotPositive)
     } else {
