@@ -81,9 +81,13 @@ pub fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, deadline_ms: Option<i64>, wan
     });
 }
 
-/// The key a serving re-run must pop from, or `None` in a normal run.
-pub fn serving_key<'c>(ctx: &'c Ctx) -> Option<&'c [u8]> {
-    ctx.serving.as_deref()
+/// The keys a blocking command may pop from now: all of them in a normal
+/// run, only the ready one when serving a blocked client.
+pub fn candidate_keys<'a>(ctx: &Ctx, keys: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    match ctx.serving.as_deref() {
+        Some(k) => keys.iter().copied().filter(|x| *x == k).take(1).collect(),
+        None => keys.to_vec(),
+    }
 }
 
 /// Serves the waiters of every ready key (and of the keys their commands

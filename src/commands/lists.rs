@@ -6,7 +6,7 @@
 //! when a push makes a key ready they are run again in "serving" mode,
 //! popping from that key only: Redis's `serveClientsBlockedOnListKey`.
 
-use super::blocking::{block_on, parse_timeout, serving_key};
+use super::blocking::{block_on, candidate_keys, parse_timeout};
 use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::store::hash::lp_bytes;
 use crate::store::quicklist::Quicklist;
@@ -141,11 +141,7 @@ fn pop(ctx: &mut Ctx, args: Args, head: bool) -> CmdResult {
     }
     let key = args.get(1);
     let count = if args.len() == 3 {
-        let c = args.int(2).map_err(|_| NumError::NotPositive)?;
-        if c < 0 {
-            return Err(NumError::NotPositive.into());
-        }
-        Some(c as usize)
+        Some(crate::util::num::parse_non_negative_i64(args.get(2))? as usize)
     } else {
         None
     };
@@ -505,19 +501,10 @@ fn lmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-/// The keys a blocking command may pop from now: all of them normally, only
-/// the ready one when serving a blocked client.
-fn candidate_keys<'a>(ctx: &Ctx, keys: Vec<&'a [u8]>) -> Vec<&'a [u8]> {
-    match serving_key(ctx) {
-        Some(k) => keys.into_iter().filter(|x| *x == k).take(1).collect(),
-        None => keys,
-    }
-}
-
 fn bpop(ctx: &mut Ctx, args: Args, head: bool) -> CmdResult {
     let deadline = parse_timeout(args.get(args.len() - 1), ctx.keys.now_ms)?;
     let all: Vec<&[u8]> = (1..args.len() - 1).map(|i| args.get(i)).collect();
-    for k in candidate_keys(ctx, all.clone()) {
+    for k in candidate_keys(ctx, &all) {
         if write(ctx, k)?.is_some() {
             let v = pop_n(ctx, k, head, 1)?;
             if let Some(v) = v.first() {
@@ -569,7 +556,7 @@ fn brpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn blmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
     let m = parse_mpop(&args, 2)?;
     let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
-    let keys = candidate_keys(ctx, m.keys.clone());
+    let keys = candidate_keys(ctx, &m.keys);
     if mpop_from(ctx, &keys, m.head, m.count)? {
         return Ok(());
     }

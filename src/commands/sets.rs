@@ -13,7 +13,6 @@ use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::store::intset::IntSet;
 use crate::store::set::Set;
 use crate::store::{Value, ValueType};
-use crate::util::num::NumError;
 
 /// The set family's command bindings.
 pub const COMMANDS: &[Binding] = &[
@@ -208,10 +207,7 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
         return Ok(());
     }
-    let count = args.int(2).map_err(|_| NumError::NotPositive)?;
-    if count < 0 {
-        return Err(NumError::NotPositive.into());
-    }
+    let count = crate::util::num::parse_non_negative_i64(args.get(2))?;
     let lim = ctx.srv.hot.limits();
     let Some(s) = write(ctx, key)? else {
         ctx.out.set(0);

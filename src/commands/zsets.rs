@@ -6,7 +6,7 @@
 //! direction (`store::zset`), so ZRANGE, its legacy spellings, ZRANGESTORE,
 //! ZCOUNT, ZLEXCOUNT and ZREMRANGEBY* share one parser and one walker.
 
-use super::blocking::{block_on, parse_timeout, serving_key};
+use super::blocking::{block_on, candidate_keys, parse_timeout};
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
 };
@@ -664,11 +664,7 @@ fn zpop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let count = if args.len() == 3 {
-        let c = args.int(2).map_err(|_| NumError::NotPositive)?;
-        if c < 0 {
-            return Err(NumError::NotPositive.into());
-        }
-        Some(c as usize)
+        Some(num::parse_non_negative_i64(args.get(2))? as usize)
     } else {
         None
     };
@@ -726,19 +722,10 @@ fn zmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-/// The keys a blocking pop may take from now (only the ready one when
-/// serving a blocked client).
-fn candidates<'a>(ctx: &Ctx, keys: &[&'a [u8]]) -> Vec<&'a [u8]> {
-    match serving_key(ctx) {
-        Some(k) => keys.iter().copied().filter(|x| *x == k).take(1).collect(),
-        None => keys.to_vec(),
-    }
-}
-
 fn bzpop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult {
     let deadline = parse_timeout(args.get(args.len() - 1), ctx.keys.now_ms)?;
     let all: Vec<&[u8]> = (1..args.len() - 1).map(|i| args.get(i)).collect();
-    if let Some((k, items)) = pop_first_of(ctx, &candidates(ctx, &all), max, 1)? {
+    if let Some((k, items)) = pop_first_of(ctx, &candidate_keys(ctx, &all), max, 1)? {
         if let Some((m, s)) = items.first() {
             ctx.out.array(3);
             ctx.out.bulk(&k);
@@ -767,7 +754,7 @@ fn bzpopmax(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn bzmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
     let (keys, max, count) = parse_zmpop(&args, 2)?;
     let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
-    if let Some((k, items)) = pop_first_of(ctx, &candidates(ctx, &keys), max, count)? {
+    if let Some((k, items)) = pop_first_of(ctx, &candidate_keys(ctx, &keys), max, count)? {
         if !items.is_empty() {
             reply_mpop(ctx.out, &k, &items);
             return Ok(());

@@ -203,9 +203,10 @@ pub fn parse_i64_in_range(s: &[u8], min: i64, max: i64) -> Result<i64, NumError>
 }
 
 /// `getPositiveLongFromObjectOrReply` (counts for `LPOP`, `SPOP`, ...):
-/// a [`parse_i64`] integer that must be >= 0.
+/// a [`parse_i64`] integer that must be >= 0. Redis answers "must be
+/// positive" for a non-integer too.
 pub fn parse_non_negative_i64(s: &[u8]) -> Result<i64, NumError> {
-    let v = parse_i64(s).ok_or(NumError::NotInteger)?;
+    let v = parse_i64(s).ok_or(NumError::NotPositive)?;
     if v < 0 {
         Err(NumError::NotPositive)
     } else {

@@ -489,6 +489,7 @@ fn integer_helpers() {
     assert_eq!(parse_i64_in_range(b"x", 0, 1), Err(NumError::NotInteger));
     assert_eq!(parse_non_negative_i64(b"-1"), Err(NumError::NotPositive));
     assert_eq!(parse_non_negative_i64(b"0"), Ok(0));
+    assert_eq!(parse_non_negative_i64(b"x"), Err(NumError::NotPositive));
 }
 
 #[test]
