@@ -23,6 +23,23 @@ const PARTIAL: &[(&str, &str)] = &[
     ("flushall", "ASYNC frees in a background thread; no lazyfree counters"),
 ];
 
+/// The one ordering Redis gives that several worker threads cannot: why a
+/// suite test is skipped when `threads` is above 1.
+const THREADS_NOTE: &str = "
+## Ordering across connections with several worker threads
+
+Every guarantee that one client can observe holds with any `threads` value: a
+connection's commands run in order, each command (and each EXEC) is atomic, and
+blocked clients are served FIFO in the order their blocking commands ran. What one
+Redis thread gives in addition is an order between *different* connections that
+nothing synchronises: two commands written on two sockets a few microseconds apart
+run in the order they were sent. With several workers the sockets may belong to
+different threads, and the command sent second may run first. Wait for a reply (or,
+as the Redis suite mostly does, for `blocked_clients` to rise) before relying on
+that order. The one suite test that relies on it without waiting
+(`tests/redis-suite/multithread-skips.txt`) runs only with `threads 1`.
+";
+
 /// Renders the whole document.
 pub fn render(table: &CommandTable) -> String {
     let mut out = String::new();
@@ -71,6 +88,7 @@ pub fn render(table: &CommandTable) -> String {
         let shown = name.replace('|', "\\|");
         let _ = writeln!(out, "| `{shown}` | {group} | {status} | {why} |");
     }
+    out.push_str(THREADS_NOTE);
     out.push_str("\n## Configuration directives not yet effective\n\n");
     out.push_str("Every Redis 7.0 `redis.conf` directive is accepted, validated and returned by `CONFIG GET`;\n");
     out.push_str("these are stored but do not change Ferrite's behaviour yet.\n\n");

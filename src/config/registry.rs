@@ -20,8 +20,11 @@ pub const EFFECTIVE: &[&str] = &[
     "dbfilename",
     "dir",
     "enable-debug-command",
+    "hash-max-listpack-entries",
+    "hash-max-listpack-value",
     "hz",
     "lazyfree-lazy-user-flush",
+    "list-max-listpack-size",
     "logfile",
     "loglevel",
     "maxclients",
@@ -33,12 +36,15 @@ pub const EFFECTIVE: &[&str] = &[
     "rdbcompression",
     "requirepass",
     "save",
+    "set-max-intset-entries",
     "tcp-backlog",
     "tcp-keepalive",
     "threads",
     "timeout",
     "unixsocket",
     "unixsocketperm",
+    "zset-max-listpack-entries",
+    "zset-max-listpack-value",
 ];
 
 /// Cannot be changed by CONFIG SET: the value is only read at start-up.
