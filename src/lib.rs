@@ -19,6 +19,7 @@ pub mod log;
 pub mod main_loop;
 pub mod net;
 pub mod persist;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod store;

@@ -49,6 +49,11 @@ pub struct Hot {
     pub zset_max_listpack_value: AtomicU64,
     /// `list-max-listpack-size`.
     pub list_max_listpack_size: AtomicI64,
+    /// `notify-keyspace-events`, as `config::notify` bits.
+    pub notify_flags: std::sync::atomic::AtomicU32,
+    /// `client-output-buffer-limit` per class (normal, replica, pubsub):
+    /// hard bytes, soft bytes, soft seconds.
+    pub obuf_limits: [[AtomicU64; 3]; 3],
 }
 
 impl Hot {
@@ -174,6 +179,12 @@ pub struct Server {
     /// Keys under WATCH across all clients: writes skip the WATCH
     /// invalidation entirely while it is zero.
     pub watched_keys: AtomicUsize,
+    /// Pub/Sub subscriptions of every client.
+    pub pubsub: crate::pubsub::PubSub,
+    /// Clients in MONITOR mode: (client id, worker, token).
+    pub monitors: RwLock<Vec<crate::pubsub::Subscriber>>,
+    /// `monitors.len()`, read on every command without the lock.
+    pub monitoring: AtomicUsize,
     /// Connections accepted since start.
     pub total_connections: AtomicU64,
     /// Connections refused by `maxclients`.
@@ -299,6 +310,22 @@ impl Server {
                 .clamp(i32::MIN as i64, i32::MAX as i64),
             Relaxed,
         );
+        h.notify_flags
+            .store(cfg.notify_keyspace_events(), Relaxed);
+        use crate::config::ClientClass;
+        for class in [ClientClass::Normal, ClientClass::Replica, ClientClass::Pubsub] {
+            let l = cfg.client_output_buffer_limit(class);
+            let slot = &h.obuf_limits[class as usize];
+            slot[0].store(l.hard_bytes, Relaxed);
+            slot[1].store(l.soft_bytes, Relaxed);
+            slot[2].store(l.soft_seconds.max(0) as u64, Relaxed);
+        }
+    }
+
+    /// Output-buffer limits of a client class: (hard, soft, soft seconds).
+    pub fn obuf_limit(&self, class: crate::config::ClientClass) -> (u64, u64, u64) {
+        let l = &self.hot.obuf_limits[class as usize];
+        (l[0].load(Relaxed), l[1].load(Relaxed), l[2].load(Relaxed))
     }
 
     /// Sum of one counter over all workers.

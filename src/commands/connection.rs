@@ -33,6 +33,13 @@ pub const COMMANDS: &[Binding] = &[
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
 fn ping(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.len() <= 2 && !ctx.out.resp3 && ctx.client.subs.any() {
+        // In RESP2 subscriber mode a PING answers like a message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(args.get(1));
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(args.get(1)),
@@ -164,6 +171,15 @@ fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult {
 
 fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
     ctx.client.multi = None;
+    if ctx.client.subs.any() {
+        ctx.srv
+            .pubsub
+            .forget_client(&mut ctx.client.subs, ctx.client.id);
+    }
+    if ctx.client.monitor {
+        ctx.client.monitor = false;
+        super::monitor::stop(ctx.srv, ctx.client.id);
+    }
     super::multi::unwatch_all(ctx.srv, ctx.client);
     ctx.client.db = 0;
     ctx.client.reply = Default::default();
@@ -224,6 +240,12 @@ fn client_getname(ctx: &mut Ctx, _args: Args) -> CmdResult {
 /// CLIENT LIST `flags=`: `b` blocked, `U` unix socket, `e` no-evict, `N` none.
 fn client_flags(c: &ClientShared) -> String {
     let mut f = String::new();
+    if c.monitor.load(Relaxed) {
+        f.push('O');
+    }
+    if is_pubsub(c) {
+        f.push('P');
+    }
     if c.waiter.lock().is_some() {
         f.push('b');
     }
@@ -237,6 +259,31 @@ fn client_flags(c: &ClientShared) -> String {
         f.push('N');
     }
     f
+}
+
+/// A client's type for CLIENT LIST/KILL TYPE (no masters or replicas yet;
+/// MONITOR clients are normal ones, as Redis shows them).
+fn client_type(c: &ClientShared) -> &'static str {
+    if is_pubsub(c) {
+        "pubsub"
+    } else {
+        "normal"
+    }
+}
+
+/// The canonical name of a TYPE argument already checked to be valid.
+fn client_type_name(t: &[u8]) -> &'static str {
+    match t {
+        b"normal" => "normal",
+        b"pubsub" => "pubsub",
+        b"master" => "master",
+        _ => "replica",
+    }
+}
+
+/// Subscribed to anything: CLIENT LIST/KILL type `pubsub`.
+fn is_pubsub(c: &ClientShared) -> bool {
+    c.subs.iter().any(|n| n.load(Relaxed) > 0)
 }
 
 /// One CLIENT LIST line, in Redis 7.0's field order.
@@ -254,7 +301,7 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
     let qbuf = c.qbuf.load(Relaxed);
     let omem = c.omem.load(Relaxed);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -264,6 +311,9 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
         (now_ms - c.last_interaction_ms.load(Relaxed)) / 1000,
         client_flags(c),
         c.db.load(Relaxed),
+        c.subs[0].load(Relaxed),
+        c.subs[1].load(Relaxed),
+        c.subs[2].load(Relaxed),
         qbuf,
         qbuf.max(16 * 1024) - qbuf,
         omem,
@@ -277,6 +327,7 @@ fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult {
     // Redis's parsing: `TYPE t` alone, or `ID id...` (ids that name no
     // client are skipped), nothing else.
     let mut ids: Option<Vec<u64>> = None;
+    let mut want_type: Option<&str> = None;
     if args.len() == 4 && args.is(2, "TYPE") {
         let t = args.get(3).to_ascii_lowercase();
         if !matches!(
@@ -288,9 +339,7 @@ fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult {
                 args.text(3)
             )));
         }
-        if t != b"normal" {
-            ids = Some(Vec::new());
-        }
+        want_type = Some(client_type_name(&t));
     } else if args.len() > 3 && args.is(2, "ID") {
         let mut v = Vec::new();
         for a in args.from(3) {
@@ -307,7 +356,9 @@ fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult {
     clients.sort_by_key(|c| c.id);
     let mut text = String::new();
     for c in clients {
-        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id))
+            || want_type.is_some_and(|t| t != client_type(&c))
+        {
             continue;
         }
         text.push_str(&client_line(ctx.srv, &c, now));
@@ -385,7 +436,7 @@ fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut addr: Option<&[u8]> = None;
     let mut laddr: Option<&[u8]> = None;
     let mut skipme = true;
-    let mut type_normal: Option<bool> = None;
+    let mut want_type: Option<&str> = None;
     let mut i = 2;
     while i < args.len() {
         if i + 1 >= args.len() {
@@ -412,7 +463,7 @@ fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
                     args.text(i + 1)
                 )));
             }
-            type_normal = Some(t == b"normal");
+            want_type = Some(client_type_name(&t));
         } else if args.is(i, "USER") {
             if v != b"default" {
                 return Err(CmdError::err(format!(
@@ -436,7 +487,7 @@ fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
         if id.is_some_and(|id| id != c.id)
             || addr.is_some_and(|a| a != c.addr.as_bytes())
             || laddr.is_some_and(|a| a != c.laddr.as_bytes())
-            || type_normal == Some(false)
+            || want_type.is_some_and(|t| t != client_type(c))
             || (skipme && c.id == ctx.client.id)
         {
             continue;

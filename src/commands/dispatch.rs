@@ -163,6 +163,11 @@ pub fn run_command(
     if state.reply.off || state.reply.skip {
         out.buf.truncate(reply_start);
     }
+    if !state.pushes.is_empty() {
+        // Pushes go before the reply, as Redis writes them during the call.
+        out.buf
+            .splice(reply_start..reply_start, state.pushes.drain(..));
+    }
     state.reply.skip = std::mem::take(&mut state.reply.skip_next);
     RunOutcome::Done
 }
@@ -191,7 +196,11 @@ pub fn run_waiter(
         Mode::Serving(w, key),
         ready,
     ) {
-        Inner::Done => ServeOutcome::Served(out.buf),
+        Inner::Done => {
+            let mut reply = std::mem::take(&mut state.pushes);
+            reply.extend_from_slice(&out.buf);
+            ServeOutcome::Served(reply)
+        }
         Inner::Parked | Inner::Blocked(_) => ServeOutcome::NotServed,
     }
 }
@@ -316,6 +325,15 @@ fn check_and_run(
         return Inner::Done;
     };
 
+    // A RESP2 connection with subscriptions speaks only Pub/Sub.
+    if !out.resp3 && state.subs.any() && !super::pubsub::allowed_in_subscriber_mode(cmd) {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.fullname
+        );
+        reject(state, stats, out, Some(cmd), CmdError::raw(msg));
+        return Inner::Done;
+    }
     if state.multi.is_some() && !super::multi::runs_inside_multi(cmd.fullname.as_str()) {
         if meta.flags & flags::NO_MULTI != 0 {
             reject(
@@ -335,7 +353,9 @@ fn check_and_run(
         return Inner::Done;
     }
     if cmd.fullname == "exec" && state.multi.is_some() {
-        return super::multi::exec(srv, stats, state, out, shared, ready);
+        let r = super::multi::exec(srv, stats, state, out, shared, ready);
+        super::monitor::feed(srv, state, shared, cmd, args);
+        return r;
     }
 
     let mut planned = Planned::default();
@@ -369,6 +389,9 @@ fn check_and_run(
         Mode::Normal => None,
     };
     let (block, mut keys) = invoke(srv, stats, state, out, cmd, handler, args, keys, serving);
+    if matches!(mode, Mode::Normal) {
+        super::monitor::feed(srv, state, shared, cmd, args);
+    }
     let mut outcome = Inner::Done;
     match (block, mode) {
         (Some(spec), Mode::Normal) => {

@@ -249,6 +249,7 @@ pub fn exec(
         };
         let (_, k) = invoke(srv, stats, state, out, cmd, handler, args, keys, None);
         keys = k;
+        super::monitor::feed(srv, state, shared, cmd, args);
     }
     state.in_multi = false;
     ready.append(&mut keys.ready);

@@ -66,6 +66,8 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::sort::COMMANDS,
         super::dump::COMMANDS,
         super::multi::COMMANDS,
+        super::pubsub::COMMANDS,
+        super::monitor::COMMANDS,
     ]
     .into_iter()
     .flatten()

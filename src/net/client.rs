@@ -91,6 +91,11 @@ pub struct ClientShared {
     pub unix: bool,
     /// Bytes read and written, for `tot-net-in`-like stats.
     pub net_in: AtomicU64,
+    /// Channels, patterns and shard channels subscribed (`sub=` `psub=`
+    /// `ssub=`), copied by the owning worker after each batch.
+    pub subs: [AtomicU32; 3],
+    /// In MONITOR mode (flag `O`).
+    pub monitor: AtomicBool,
     /// The waiter while blocked, so CLIENT UNBLOCK can reach it.
     pub waiter: Mutex<Option<Arc<crate::store::waiters::Waiter>>>,
 }
@@ -120,6 +125,19 @@ pub struct ClientState {
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Set by any write to a watched key: EXEC then fails.
     pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
+    /// Pub/Sub subscriptions.
+    pub subs: crate::pubsub::ClientSubs,
+    /// In MONITOR mode.
+    pub monitor: bool,
+    /// The connection's worker and its slot there, to be found by Pub/Sub
+    /// deliveries and MONITOR.
+    pub worker: u32,
+    /// See `worker`.
+    pub token: u32,
+    /// Out-of-band messages (subscribe confirmations, messages published to
+    /// itself) produced while the current command ran: they precede its
+    /// reply and are never dropped by CLIENT REPLY OFF/SKIP.
+    pub pushes: Vec<u8>,
 }
 
 impl ClientState {
@@ -138,6 +156,11 @@ impl ClientState {
             multi: None,
             watched: Vec::new(),
             watch_dirty: Default::default(),
+            subs: Default::default(),
+            monitor: false,
+            worker: 0,
+            token: 0,
+            pushes: Vec::new(),
         }
     }
 }
@@ -179,6 +202,8 @@ pub struct Client {
     pub write_queued: bool,
     /// Blocked on keys (BLPOP...) as this waiter.
     pub blocked: Option<Arc<crate::store::waiters::Waiter>>,
+    /// When the output first went over the soft output-buffer limit.
+    pub soft_limit_since: Option<std::time::Instant>,
 }
 
 /// Initial query buffer size.
@@ -211,8 +236,14 @@ impl Client {
                 multi: None,
                 watched: Vec::new(),
                 watch_dirty: Default::default(),
+                subs: Default::default(),
+                monitor: false,
+                worker: shared.worker as u32,
+                token: 0,
+                pushes: Vec::new(),
             },
             blocked: None,
+            soft_limit_since: None,
             shared,
             readable: true,
             write_blocked: false,
@@ -321,6 +352,44 @@ impl Client {
             self.out.buf = Vec::with_capacity(1024);
         }
         Ok(total)
+    }
+
+    /// The `client-output-buffer-limit` class.
+    pub fn output_class(&self) -> crate::config::ClientClass {
+        use crate::config::ClientClass;
+        // MONITOR clients count as normal ones, as in Redis's getClientType.
+        if self.state.subs.any() {
+            ClientClass::Pubsub
+        } else {
+            ClientClass::Normal
+        }
+    }
+
+    /// True once pending output broke its class's hard limit, or stayed over
+    /// the soft limit longer than allowed (Redis's `checkClientOutputBufferLimits`).
+    pub fn over_output_limit(&mut self, srv: &crate::server::Server) -> bool {
+        let (hard, soft, secs) = srv.obuf_limit(self.output_class());
+        let used = self.pending_output() as u64;
+        if hard > 0 && used >= hard {
+            return true;
+        }
+        if soft > 0 && used >= soft {
+            let since = *self.soft_limit_since.get_or_insert_with(std::time::Instant::now);
+            return since.elapsed().as_secs() > secs;
+        }
+        self.soft_limit_since = None;
+        false
+    }
+
+    /// Copies what CLIENT LIST shows of the session into the shared state.
+    pub fn publish_session(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = &self.state.subs;
+        let sh = &self.shared;
+        sh.subs[0].store(s.channels.len() as u32, Relaxed);
+        sh.subs[1].store(s.patterns.len() as u32, Relaxed);
+        sh.subs[2].store(s.shard.len() as u32, Relaxed);
+        sh.monitor.store(self.state.monitor, Relaxed);
     }
 
     /// Output not yet written.

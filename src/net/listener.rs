@@ -247,6 +247,8 @@ fn hand_out(
         no_evict: false.into(),
         unix: conn.is_unix(),
         net_in: 0.into(),
+        subs: Default::default(),
+        monitor: Default::default(),
         waiter: Default::default(),
     });
     srv.clients.lock().insert(id, shared.clone());

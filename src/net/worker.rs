@@ -35,6 +35,8 @@ pub enum Msg {
     /// Look at kill flags (CLIENT KILL), unblock requests (CLIENT UNBLOCK)
     /// and the shutdown flag.
     Check,
+    /// Pub/Sub messages (and MONITOR lines) for connections of this worker.
+    Deliver(Vec<Delivery>),
     /// A blocked client was served on another thread: its reply.
     Served {
         /// The blocked connection.
@@ -42,6 +44,24 @@ pub enum Msg {
         /// The encoded reply of its command.
         reply: Vec<u8>,
     },
+}
+
+/// One frame for several connections of a worker.
+pub struct Delivery {
+    /// A RESP2 push frame (`*` first; RESP3 clients get `>` instead), or a
+    /// MONITOR line (`+` first, the same in both protocols).
+    pub frame: std::sync::Arc<[u8]>,
+    /// (client id, token) of each receiver.
+    pub targets: Vec<(u64, u32)>,
+}
+
+thread_local! {
+    static CURRENT_WORKER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The index of the worker running on this thread, if it is one.
+pub fn current_worker() -> Option<usize> {
+    CURRENT_WORKER.with(|c| c.get())
 }
 
 /// A worker's inbox.
@@ -53,8 +73,21 @@ pub struct Mailbox {
 impl Mailbox {
     /// Queues a message and wakes the worker.
     pub fn send(&self, m: Msg) {
-        self.queue.lock().push(m);
-        let _ = self.waker.wake();
+        self.send_from(m, false);
+    }
+
+    /// Queues a message; `local` when sent by the worker itself, which
+    /// drains its queue before writing replies, so it needs no wake-up.
+    /// Otherwise only the message that finds the queue empty wakes the
+    /// worker: it takes the whole queue when it wakes.
+    pub fn send_from(&self, m: Msg, local: bool) {
+        let mut q = self.queue.lock();
+        let was_empty = q.is_empty();
+        q.push(m);
+        drop(q);
+        if was_empty && !local {
+            let _ = self.waker.wake();
+        }
     }
 
     /// Wakes the worker to re-check flags.
@@ -111,6 +144,7 @@ impl Worker {
 
     /// Runs the event loop until shutdown.
     pub fn run(mut self) {
+        CURRENT_WORKER.with(|c| c.set(Some(self.idx)));
         let mut events = Events::with_capacity(1024);
         let mut next_cron = Instant::now();
         let mut idle_retries = 0u32;
@@ -169,6 +203,11 @@ impl Worker {
             if !self.blocked.is_empty() {
                 self.check_blocked();
             }
+            // Messages this worker's own commands sent to its connections
+            // (Pub/Sub, MONITOR) leave with this turn's replies.
+            if !self.mailbox.queue.lock().is_empty() {
+                self.drain_mailbox();
+            }
             self.flush_pending();
             if Instant::now() >= next_cron {
                 self.cron();
@@ -210,6 +249,7 @@ impl Worker {
             match m {
                 Msg::NewClient(conn, shared) => self.add_client(conn, shared),
                 Msg::Served { client_id, reply } => self.served(client_id, reply),
+                Msg::Deliver(list) => self.deliver(list),
                 Msg::Check => {
                     for t in 0..self.clients.len() {
                         let kill =
@@ -251,7 +291,9 @@ impl Worker {
             return;
         }
         let auth_ok = !self.srv.hot.auth_required.load(Relaxed);
-        self.clients[t] = Some(Client::new(conn, shared, auth_ok));
+        let mut client = Client::new(conn, shared, auth_ok);
+        client.state.token = t as u32;
+        self.clients[t] = Some(client);
         self.drive(t);
     }
 
@@ -367,6 +409,7 @@ impl Worker {
         }
         c.shared.qbuf.store(c.filled, Relaxed);
         c.shared.omem.store(c.pending_output(), Relaxed);
+        c.publish_session();
         if close {
             self.close(t);
             return;
@@ -418,6 +461,12 @@ impl Worker {
         };
         let Some(mut c) = slot.take() else { return };
         crate::commands::multi::unwatch_all(&self.srv, &mut c.state);
+        if c.state.subs.any() {
+            self.srv.pubsub.forget_client(&mut c.state.subs, c.shared.id);
+        }
+        if c.state.monitor {
+            crate::commands::monitor::stop(&self.srv, c.shared.id);
+        }
         if let Some(w) = c.blocked.take() {
             if w.transition(WAITING, GONE) {
                 crate::commands::blocking::forget(&self.srv, &w);
@@ -464,6 +513,51 @@ impl Worker {
             }
             crate::commands::blocking::forget(&self.srv, &w);
             self.unblock(t);
+        }
+    }
+
+    /// Appends Pub/Sub messages to their subscribers' output, closing those
+    /// that overrun their output-buffer limit.
+    fn deliver(&mut self, list: Vec<Delivery>) {
+        let mut over = Vec::new();
+        for d in &list {
+            for &(id, token) in &d.targets {
+                let t = token as usize;
+                let Some(Some(c)) = self.clients.get_mut(t) else {
+                    continue;
+                };
+                if c.shared.id != id {
+                    continue;
+                }
+                if d.frame.first() == Some(&b'*') {
+                    // A message published before this client's last
+                    // UNSUBSCRIBE ran must not reach a client that left
+                    // Pub/Sub mode.
+                    if !c.state.subs.any() {
+                        continue;
+                    }
+                    crate::pubsub::append_frame(&mut c.out.buf, &d.frame, c.out.resp3);
+                } else {
+                    c.out.buf.extend_from_slice(&d.frame);
+                }
+                if !c.write_blocked && !c.write_queued {
+                    c.write_queued = true;
+                    self.pending_writes.push(t);
+                }
+                if c.over_output_limit(&self.srv) {
+                    over.push(t);
+                }
+            }
+        }
+        for t in over {
+            if let Some(Some(c)) = self.clients.get(t) {
+                crate::warning!(
+                    "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    c.shared.id,
+                    c.shared.addr
+                );
+            }
+            self.close(t);
         }
     }
 
@@ -523,6 +617,8 @@ impl Worker {
         if timeout > 0 {
             for t in 0..self.clients.len() {
                 let idle = match &self.clients[t] {
+                    // No timeout for Pub/Sub and MONITOR clients, as Redis.
+                    Some(c) if c.state.subs.any() || c.state.monitor => false,
                     Some(c) => {
                         now / 1000 - c.shared.last_interaction_ms.load(Relaxed) / 1000 > timeout
                     }
