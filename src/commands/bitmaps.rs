@@ -3,6 +3,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
+use crate::config::notify as ev;
 use super::strings::{grow_to, growable, read_string, write_string};
 use super::{
     bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
@@ -63,7 +64,8 @@ fn setbit(ctx: &mut Ctx, args: Args) -> CmdResult {
     let byte = (off >> 3) as usize;
     let mask = 0x80u8 >> (off & 7);
     // Type check first so a wrong type never gets converted.
-    write_string(&mut ctx.keys, args.get(1))?;
+    let before = write_string(&mut ctx.keys, args.get(1))?.map(|v| v.len());
+    let grown = before.is_none_or(|n| n < byte + 1);
     let v = bits_mut(&mut ctx.keys, args.get(1), byte + 1)?;
     let old = v[byte] & mask != 0;
     if on {
@@ -74,6 +76,9 @@ fn setbit(ctx: &mut Ctx, args: Args) -> CmdResult {
     // A bit set to the value it had is no change (Redis doesn't count it).
     if old != on {
         ctx.keys.dirty += 1;
+    }
+    if old != on || grown {
+        ctx.keys.notify(ev::STRING, "setbit", args.get(1));
     }
     ctx.out.int(old as i64);
     Ok(())
@@ -250,12 +255,15 @@ fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     let dest = args.get(2);
     if out.is_empty() {
-        ctx.keys.remove(dest)?;
+        if ctx.keys.remove(dest)?.is_some() {
+            ctx.keys.notify(ev::GENERIC, "del", dest);
+        }
     } else {
         ctx.keys.insert(
             dest,
             Entry::new(dest, NewValue::Str(&out, StrEnc::Raw), None),
         )?;
+        ctx.keys.notify(ev::STRING, "set", dest);
     }
     ctx.out.int(out.len() as i64);
     Ok(())
@@ -512,6 +520,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         }
     }
     ctx.keys.dirty += changes;
+    if changes > 0 {
+        ctx.keys.notify(ev::STRING, "setbit", args.get(1));
+    }
     ctx.out.array(replies.len());
     for r in replies {
         match r {

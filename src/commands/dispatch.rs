@@ -454,6 +454,7 @@ pub fn invoke<'k>(
     keys.misses = 0;
     keys.dirty = 0;
     keys.touched = false;
+    keys.notify = super::notify::mask(srv);
     let mut ctx = Ctx {
         srv,
         client: &mut *state,
@@ -466,6 +467,14 @@ pub fn invoke<'k>(
     let result = handler(&mut ctx, args);
     let block = ctx.block.take();
     let mut keys = ctx.keys;
+    if !keys.events.is_empty() {
+        let mut me = crate::pubsub::Publisher {
+            client_id: state.id,
+            pushes: &mut state.pushes,
+            resp3: out.resp3,
+        };
+        super::notify::publish(srv, &mut keys.events, &mut me);
+    }
     let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
     if (dirty > 0 || keys.touched) && srv.watched_keys.load(Relaxed) > 0 {
         super::multi::touch_written_keys(&mut keys, cmd, args);

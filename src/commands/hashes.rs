@@ -5,6 +5,7 @@
 //! every argument's length before writing, as Redis does, so the encoding
 //! `OBJECT ENCODING` reports matches Redis's after the same commands.
 
+use crate::config::notify as ev;
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
 };
@@ -78,6 +79,7 @@ fn set_pairs(ctx: &mut Ctx, args: Args) -> Result<i64, CmdError> {
         .collect();
     let created = h.set_many(&pairs, &lim) as i64;
     ctx.keys.dirty += ((args.len() - 2) / 2) as u64;
+    ctx.keys.notify(ev::HASH, "hset", key);
     Ok(created)
 }
 
@@ -104,6 +106,7 @@ fn hsetnx(ctx: &mut Ctx, args: Args) -> CmdResult {
     h.convert_for_lengths([field, value].into_iter(), &lim);
     h.set(field, value, &lim);
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::HASH, "hset", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -196,6 +199,9 @@ fn hdel(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     }
     ctx.keys.dirty += deleted as u64;
+    if deleted > 0 {
+        ctx.keys.notify(ev::HASH, "hdel", key);
+    }
     ctx.keys.remove_if_empty(key)?;
     ctx.out.int(deleted);
     Ok(())
@@ -235,8 +241,8 @@ fn hincrby(ctx: &mut Ctx, args: Args) -> CmdResult {
     let text = buf.format(new).as_bytes();
     h.convert_for_lengths([field].into_iter(), &lim);
     h.set(field, text, &lim);
-    ctx.keys.remove_if_empty(key)?;
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::HASH, "hincrby", key);
     ctx.out.int(new);
     Ok(())
 }
@@ -261,6 +267,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
     h.convert_for_lengths([field, incr].into_iter(), &lim);
     h.set(field, &new, &lim);
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::HASH, "hincrbyfloat", key);
     ctx.out.bulk(&new);
     Ok(())
 }

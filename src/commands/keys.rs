@@ -1,6 +1,7 @@
 //! Generic keyspace commands (Redis's `db.c`/`expire.c` family): existence,
 //! deletion, renaming, iteration, TTLs and object introspection.
 
+use crate::config::notify as ev;
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode};
 use crate::store::{dict::next_rand, Entry, EntryRef, NewValue, ValueRef, ValueType, SHARDS};
 use crate::util::glob::glob_match;
@@ -45,6 +46,7 @@ fn del(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut n = 0;
     for key in args.from(1) {
         if ctx.keys.remove(key)?.is_some() {
+            ctx.keys.notify(ev::GENERIC, "del", key);
             n += 1;
         }
     }
@@ -209,6 +211,7 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult {
             let h = crate::store::hash_key(&key);
             table.remove(&key, h);
             ctx.keys.expired += 1;
+            ctx.keys.notify(ev::EXPIRED, "expired", &key);
             continue;
         }
         ctx.out.bulk(&key);
@@ -255,9 +258,14 @@ fn rename_generic(ctx: &mut Ctx, args: Args, nx: bool) -> CmdResult {
     let moved = clone_entry(dst, &v, v.expire());
     drop(old);
     let dirty = ctx.keys.dirty;
-    ctx.keys.insert(dst, moved)?;
+    if ctx.keys.insert(dst, moved)?.is_some() {
+        // Redis deletes the old destination and adds a new key.
+        ctx.keys.notify(ev::NEW, "new", dst);
+    }
     // One change for the rename, not one per side (as Redis counts it).
     ctx.keys.dirty = dirty;
+    ctx.keys.notify(ev::GENERIC, "rename_from", src);
+    ctx.keys.notify(ev::GENERIC, "rename_to", dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -304,6 +312,9 @@ fn move_cmd(ctx: &mut Ctx, args: Args) -> CmdResult {
     let e = ctx.keys.remove(key)?.ok_or(CmdError::NoSuchKey)?;
     let (target, h) = ctx.keys.db_at(dst, key)?;
     target.insert(e, h);
+    ctx.keys.notify_in(dst, ev::NEW, "new", key);
+    ctx.keys.notify(ev::GENERIC, "move_from", key);
+    ctx.keys.notify_in(dst, ev::GENERIC, "move_to", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -343,6 +354,8 @@ fn copy(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     target.insert(copied, h);
     ctx.keys.dirty += 1;
+    ctx.keys.notify_in(dst_db, ev::NEW, "new", dst);
+    ctx.keys.notify_in(dst_db, ev::GENERIC, "copy_to", dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -507,10 +520,12 @@ fn expire_generic(
     }
     if when <= ctx.keys.now_ms {
         ctx.keys.remove(key)?;
+        ctx.keys.notify(ev::GENERIC, "del", key);
     } else {
         let (db, h) = ctx.keys.db(key)?;
         db.set_expire(key, h, Some(when));
         ctx.keys.dirty += 1;
+        ctx.keys.notify(ev::GENERIC, "expire", key);
     }
     ctx.out.int(1);
     Ok(())
@@ -601,6 +616,7 @@ fn persist(ctx: &mut Ctx, args: Args) -> CmdResult {
         let (db, h) = ctx.keys.db(key)?;
         db.set_expire(key, h, None);
         ctx.keys.dirty += 1;
+        ctx.keys.notify(ev::GENERIC, "persist", key);
     }
     ctx.out.int(has_ttl as i64);
     Ok(())

@@ -6,6 +6,7 @@
 //! when a push makes a key ready they are run again in "serving" mode,
 //! popping from that key only: Redis's `serveClientsBlockedOnListKey`.
 
+use crate::config::notify as ev;
 use super::blocking::{block_on, candidate_keys, parse_timeout};
 use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
 use crate::store::hash::lp_bytes;
@@ -95,8 +96,25 @@ fn push(ctx: &mut Ctx, args: Args, head: bool, only_existing: bool) -> CmdResult
     }
     let n = l.len();
     ctx.keys.dirty += (args.len() - 2) as u64;
+    ctx.keys.notify(ev::LIST, push_event(head), key);
     ctx.out.int(n as i64);
     Ok(())
+}
+
+fn push_event(head: bool) -> &'static str {
+    if head {
+        "lpush"
+    } else {
+        "rpush"
+    }
+}
+
+fn pop_event(head: bool) -> &'static str {
+    if head {
+        "lpop"
+    } else {
+        "rpop"
+    }
 }
 
 fn lpush(ctx: &mut Ctx, args: Args) -> CmdResult {
@@ -128,6 +146,9 @@ fn pop_n(ctx: &mut Ctx, key: &[u8], head: bool, count: usize) -> Result<Vec<Vec<
         }
     }
     ctx.keys.dirty += out.len() as u64;
+    if !out.is_empty() {
+        ctx.keys.notify(ev::LIST, pop_event(head), key);
+    }
     ctx.keys.remove_if_empty(key)?;
     Ok(out)
 }
@@ -210,6 +231,7 @@ fn lset(ctx: &mut Ctx, args: Args) -> CmdResult {
         return Err(CmdError::err("index out of range"));
     }
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::LIST, "lset", args.get(1));
     ctx.out.ok();
     Ok(())
 }
@@ -251,6 +273,7 @@ fn ltrim(ctx: &mut Ctx, args: Args) -> CmdResult {
         let removed = len - l.len();
         ctx.keys.dirty += removed as u64;
         ctx.keys.touched = true;
+        ctx.keys.notify(ev::LIST, "ltrim", key);
         ctx.keys.remove_if_empty(key)?;
     }
     ctx.out.ok();
@@ -265,6 +288,9 @@ fn lrem(ctx: &mut Ctx, args: Args) -> CmdResult {
         None => 0,
     };
     ctx.keys.dirty += removed as u64;
+    if removed > 0 {
+        ctx.keys.notify(ev::LIST, "lrem", key);
+    }
     ctx.keys.remove_if_empty(key)?;
     ctx.out.int(removed as i64);
     Ok(())
@@ -288,6 +314,7 @@ fn linsert(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     let n = l.len();
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::LIST, "linsert", args.get(1));
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -430,11 +457,20 @@ fn move_one(
             l.push_back(&v);
         }
         ctx.keys.dirty += 1;
+        ctx.keys.notify(ev::LIST, push_event(to_head), dst);
+        ctx.keys.notify(ev::LIST, pop_event(from_head), src);
         return Ok(Some(v));
     }
-    let Some(v) = pop_n(ctx, src, from_head, 1)?.pop() else {
+    let Some(l) = write(ctx, src)? else {
         return Ok(None);
     };
+    let popped = if from_head {
+        l.pop_front()
+    } else {
+        l.pop_back()
+    };
+    let Some(v) = popped else { return Ok(None) };
+    ctx.keys.dirty += 1;
     let l = write_or_create(ctx, dst)?;
     if to_head {
         l.push_front(&v);
@@ -442,6 +478,10 @@ fn move_one(
         l.push_back(&v);
     }
     ctx.keys.dirty += 1;
+    // Redis's order: the push, the pop, then the emptied source's `del`.
+    ctx.keys.notify(ev::LIST, push_event(to_head), dst);
+    ctx.keys.notify(ev::LIST, pop_event(from_head), src);
+    ctx.keys.remove_if_empty(src)?;
     Ok(Some(v))
 }
 

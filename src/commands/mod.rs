@@ -25,6 +25,7 @@ pub mod memory;
 pub mod monitor;
 pub mod meta;
 pub mod multi;
+pub mod notify;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod sets;
@@ -38,6 +39,7 @@ use std::ops::Range;
 
 pub use error::{CmdError, CmdResult};
 
+use crate::config::notify as config_notify;
 use crate::net::client::ClientState;
 use crate::resp::ReplyBuf;
 use crate::server::{Server, WorkerStats};
@@ -215,6 +217,13 @@ pub struct Keys<'k> {
     pub touched: bool,
     /// Lists and sorted sets created while clients wait on their keys.
     pub ready: Vec<blocking::ReadyKey>,
+    /// The `notify-keyspace-events` classes to record, or 0 when nobody
+    /// could hear them (no subscriber at all, or neither `K` nor `E`).
+    pub notify: u32,
+    /// Keyspace events of this command, published when it returns (still
+    /// under its locks, so subscribers see a key's events in the order of
+    /// its changes).
+    pub events: Vec<notify::Event>,
     /// Shard and hash of the key looked up last, by address: a command
     /// usually touches the same argument several times (check, then write).
     memo: (usize, usize, usize, u64),
@@ -268,8 +277,26 @@ impl<'k> Keys<'k> {
             dirty: 0,
             touched: false,
             ready: Vec::new(),
+            notify: 0,
+            events: Vec::new(),
             memo: (0, 0, 0, 0),
             planned,
+        }
+    }
+
+    /// Records a keyspace event for `key` in the selected database, if its
+    /// class is enabled (Redis's `notifyKeyspaceEvent`).
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify & class != 0 {
+            self.events.push(notify::Event::new(class, event, key, self.db));
+        }
+    }
+
+    /// [`Keys::notify`] for a key in another database (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify & class != 0 {
+            self.events.push(notify::Event::new(class, event, key, db));
         }
     }
 
@@ -326,6 +353,9 @@ impl<'k> Keys<'k> {
     /// Looks a key up for reading: lazy expiry, hit/miss stats, LRU touch.
     pub fn read(&mut self, key: &[u8]) -> Result<Option<EntryRef<'_>>, CmdError> {
         let (shard, hash) = self.locate(key);
+        if self.notify != 0 {
+            return self.read_notifying(key, shard, hash);
+        }
         match lookup_in(
             &mut self.locked,
             self.db,
@@ -347,9 +377,62 @@ impl<'k> Keys<'k> {
         }
     }
 
+    /// [`Keys::read`] recording `expired` and `keymiss` events.
+    #[cold]
+    fn read_notifying(
+        &mut self,
+        key: &[u8],
+        shard: usize,
+        hash: u64,
+    ) -> Result<Option<EntryRef<'_>>, CmdError> {
+        let before = self.expired;
+        let found = lookup_in(
+            &mut self.locked,
+            self.db,
+            self.now_ms,
+            shard,
+            hash,
+            key,
+            &mut self.expired,
+        )?
+        .is_some();
+        if self.expired != before {
+            self.notify(config_notify::EXPIRED, "expired", key);
+        }
+        if !found {
+            self.misses += 1;
+            self.notify(config_notify::KEY_MISS, "keymiss", key);
+            return Ok(None);
+        }
+        self.hits += 1;
+        let (db, h) = self.db(key)?;
+        let mut e = db.get_mut(key, h).ok_or_else(not_locked)?;
+        e.set_lru(crate::store::lru_clock());
+        Ok(Some(e.into_ref()))
+    }
+
     /// Looks a key up for modification (lazy expiry, no hit stats).
     pub fn write(&mut self, key: &[u8]) -> Result<Option<EntryMut<'_>>, CmdError> {
         let (shard, hash) = self.locate(key);
+        if self.notify & config_notify::EXPIRED != 0 {
+            let before = self.expired;
+            let found = lookup_in(
+                &mut self.locked,
+                self.db,
+                self.now_ms,
+                shard,
+                hash,
+                key,
+                &mut self.expired,
+            )?
+            .is_some();
+            if self.expired != before {
+                self.notify(config_notify::EXPIRED, "expired", key);
+            }
+            if !found {
+                return Ok(None);
+            }
+        }
         lookup_in(
             &mut self.locked,
             self.db,
@@ -375,6 +458,9 @@ impl<'k> Keys<'k> {
         self.dirty += 1;
         if matches!(ty, ValueType::List | ValueType::ZSet) && shard.waiters.has(db, key) {
             self.ready.push((db, key.to_vec()));
+        }
+        if old.is_none() {
+            self.notify(config_notify::NEW, "new", key);
         }
         Ok(old)
     }
@@ -443,6 +529,7 @@ impl<'k> Keys<'k> {
         if empty {
             let (db, h) = self.db(key)?;
             db.remove(key, h);
+            self.notify(config_notify::GENERIC, "del", key);
         }
         Ok(empty)
     }

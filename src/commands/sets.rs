@@ -6,6 +6,7 @@
 //! another's; results are built the way Redis builds them (starting as an
 //! intset), so STORE destinations get Redis's encodings.
 
+use crate::config::notify as ev;
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
 };
@@ -67,6 +68,9 @@ fn sadd(ctx: &mut Ctx, args: Args) -> CmdResult {
         added += s.add(m, &lim) as i64;
     }
     ctx.keys.dirty += added as u64;
+    if added > 0 {
+        ctx.keys.notify(ev::SET, "sadd", key);
+    }
     ctx.out.int(added);
     Ok(())
 }
@@ -87,6 +91,9 @@ fn srem(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     }
     ctx.keys.dirty += removed as u64;
+    if removed > 0 {
+        ctx.keys.notify(ev::SET, "srem", key);
+    }
     ctx.keys.remove_if_empty(key)?;
     ctx.out.int(removed);
     Ok(())
@@ -200,6 +207,7 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
         match popped {
             Some(m) => {
                 ctx.keys.dirty += 1;
+                ctx.keys.notify(ev::SET, "spop", key);
                 ctx.keys.remove_if_empty(key)?;
                 ctx.out.bulk(&m);
             }
@@ -231,8 +239,12 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
         chosen
     };
+    if !popped.is_empty() {
+        ctx.keys.notify(ev::SET, "spop", key);
+    }
     if all {
         ctx.keys.remove(key)?;
+        ctx.keys.notify(ev::GENERIC, "del", key);
     }
     ctx.keys.dirty += popped.len() as u64;
     ctx.keys.remove_if_empty(key)?;
@@ -262,6 +274,7 @@ fn smove(ctx: &mut Ctx, args: Args) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
+    ctx.keys.notify(ev::SET, "srem", src);
     ctx.keys.remove_if_empty(src)?;
     let d = match ctx
         .keys
@@ -270,7 +283,9 @@ fn smove(ctx: &mut Ctx, args: Args) -> CmdResult {
         Value::Set(s) => s,
         _ => return Err(CmdError::WrongType),
     };
-    d.add(m, &lim);
+    if d.add(m, &lim) {
+        ctx.keys.notify(ev::SET, "sadd", dst);
+    }
     ctx.keys.dirty += 2;
     ctx.out.int(1);
     Ok(())
@@ -354,10 +369,15 @@ fn set_of(members: Vec<Vec<u8>>, lim: &crate::store::value::Limits) -> Set {
     acc
 }
 
-fn store(ctx: &mut Ctx, dst: &[u8], set: Set) -> CmdResult {
+/// Stores a STORE variant's result; `event` is Redis's name for it.
+fn store(ctx: &mut Ctx, dst: &[u8], set: Set, event: &'static str) -> CmdResult {
     let n = set.len();
     let existed = ctx.keys.exists(dst)?;
-    ctx.keys.store_obj(dst, Value::Set(set))?;
+    if ctx.keys.store_obj(dst, Value::Set(set))? {
+        ctx.keys.notify(ev::SET, event, dst);
+    } else if existed {
+        ctx.keys.notify(ev::GENERIC, "del", dst);
+    }
     if n == 0 && existed {
         ctx.keys.dirty += 1;
     }
@@ -378,7 +398,7 @@ fn sinter(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn sinterstore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lim = ctx.srv.hot.limits();
     let r = inter(ctx, &key_args(&args, 2), 0)?;
-    store(ctx, args.get(1), set_of(r, &lim))
+    store(ctx, args.get(1), set_of(r, &lim), "sinterstore")
 }
 
 fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult {
@@ -426,7 +446,7 @@ fn sunion(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn sunionstore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let s = union(ctx, &key_args(&args, 2))?;
-    store(ctx, args.get(1), s)
+    store(ctx, args.get(1), s, "sunionstore")
 }
 
 fn sdiff(ctx: &mut Ctx, args: Args) -> CmdResult {
@@ -438,7 +458,7 @@ fn sdiff(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn sdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lim = ctx.srv.hot.limits();
     let r = diff(ctx, &key_args(&args, 2))?;
-    store(ctx, args.get(1), set_of(r, &lim))
+    store(ctx, args.get(1), set_of(r, &lim), "sdiffstore")
 }
 
 fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult {

@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 
+use crate::config::notify as ev;
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::All as A};
 use crate::store::quicklist::Quicklist;
 use crate::store::{Value, ValueRef};
@@ -258,7 +259,11 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
                 l.push_back(o.as_deref().unwrap_or(b""));
             }
             let existed = ctx.keys.exists(dst)?;
-            ctx.keys.store_obj(dst, Value::List(Box::new(l)))?;
+            if ctx.keys.store_obj(dst, Value::List(Box::new(l)))? {
+                ctx.keys.notify(ev::LIST, "sortstore", dst);
+            } else if existed {
+                ctx.keys.notify(ev::GENERIC, "del", dst);
+            }
             if n > 0 {
                 ctx.keys.dirty += n as u64 - 1;
             } else if existed {

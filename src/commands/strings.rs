@@ -5,6 +5,7 @@
 //! rules: SET-like commands choose by content, INCR-like ones produce `int`,
 //! and commands that modify in place (APPEND, SETRANGE) produce `raw`.
 
+use crate::config::notify as ev;
 use super::{
     bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
 };
@@ -218,6 +219,10 @@ fn set_generic(
         (None, false) => None,
     };
     store_string(&mut ctx.keys, key, val, expire)?;
+    ctx.keys.notify(ev::STRING, "set", key);
+    if new_expire.is_some() {
+        ctx.keys.notify(ev::GENERIC, "expire", key);
+    }
     if o.get {
         match old {
             Some((v, _)) => ctx.out.bulk(&v),
@@ -234,6 +239,7 @@ fn setnx(ctx: &mut Ctx, args: Args) -> CmdResult {
         ctx.out.int(0);
     } else {
         store_string(&mut ctx.keys, args.get(1), args.get(2), None)?;
+        ctx.keys.notify(ev::STRING, "set", args.get(1));
         ctx.out.int(1);
     }
     Ok(())
@@ -250,6 +256,8 @@ fn setex_generic(ctx: &mut Ctx, args: Args, seconds: bool, cmd: &'static str) ->
     }
     let when = ctx.keys.now_ms + ms;
     store_string(&mut ctx.keys, args.get(1), args.get(3), Some(when))?;
+    ctx.keys.notify(ev::STRING, "set", args.get(1));
+    ctx.keys.notify(ev::GENERIC, "expire", args.get(1));
     ctx.out.ok();
     Ok(())
 }
@@ -277,6 +285,7 @@ fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
         Some(v) => {
             ctx.out.bulk(v);
             ctx.keys.remove(key)?;
+            ctx.keys.notify(ev::GENERIC, "del", key);
         }
     }
     Ok(())
@@ -294,16 +303,19 @@ fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
     if let Some(when) = expire {
         if when <= ctx.keys.now_ms {
             ctx.keys.remove(key)?;
+            ctx.keys.notify(ev::GENERIC, "del", key);
         } else {
             let (db, h) = ctx.keys.db(key)?;
             db.set_expire(key, h, Some(when));
             ctx.keys.dirty += 1;
+            ctx.keys.notify(ev::GENERIC, "expire", key);
         }
     } else if o.persist {
         let (db, h) = ctx.keys.db(key)?;
         if db.get(key, h).and_then(|e| e.expire()).is_some() {
             db.set_expire(key, h, None);
             ctx.keys.dirty += 1;
+            ctx.keys.notify(ev::GENERIC, "persist", key);
         }
     }
     Ok(())
@@ -336,6 +348,7 @@ fn mset(ctx: &mut Ctx, args: Args) -> CmdResult {
     mset_check(args, "mset")?;
     for i in (1..args.len()).step_by(2) {
         store_string(&mut ctx.keys, args.get(i), args.get(i + 1), None)?;
+        ctx.keys.notify(ev::STRING, "set", args.get(i));
     }
     ctx.out.ok();
     Ok(())
@@ -351,6 +364,7 @@ fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     for i in (1..args.len()).step_by(2) {
         store_string(&mut ctx.keys, args.get(i), args.get(i + 1), None)?;
+        ctx.keys.notify(ev::STRING, "set", args.get(i));
     }
     ctx.out.int(1);
     Ok(())
@@ -407,7 +421,10 @@ pub(crate) fn growable<'e>(
             },
             None => (Vec::new(), None),
         };
-        db.insert(Entry::new(key, NewValue::GrowableStr(bytes), expire), h);
+        let old = db.insert(Entry::new(key, NewValue::GrowableStr(bytes), expire), h);
+        if old.is_none() {
+            keys.notify(ev::NEW, "new", key);
+        }
     }
     let (db, h) = keys.db(key)?;
     let mut e = db.get_mut(key, h).ok_or(CmdError::NoSuchKey)?;
@@ -424,6 +441,7 @@ fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
     let cur = match write_string(&mut ctx.keys, key)? {
         None => {
             store_string(&mut ctx.keys, key, add, None)?;
+            ctx.keys.notify(ev::STRING, "append", key);
             ctx.out.int(add.len() as i64);
             return Ok(());
         }
@@ -436,6 +454,7 @@ fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
     v[at..].copy_from_slice(add);
     let len = v.len();
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::STRING, "append", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -475,6 +494,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         }
         None => ctx.keys.dirty += 1,
     }
+    ctx.keys.notify(ev::STRING, "incrby", key);
     ctx.out.int(new);
     Ok(())
 }
@@ -516,6 +536,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
         key,
         Entry::new(key, NewValue::Str(&s, enc), cur.and_then(|(_, e)| e)),
     )?;
+    ctx.keys.notify(ev::STRING, "incrbyfloat", key);
     ctx.out.bulk(&s);
     Ok(())
 }
@@ -560,6 +581,7 @@ fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
     v[offset as usize..end].copy_from_slice(val);
     let len = v.len();
     ctx.keys.dirty += 1;
+    ctx.keys.notify(ev::STRING, "setrange", key);
     ctx.out.int(len as i64);
     Ok(())
 }

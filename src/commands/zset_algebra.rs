@@ -255,8 +255,20 @@ fn generic(ctx: &mut Ctx, args: Args, op: Op, dst: Option<&[u8]>, card_only: boo
         Some(dst) => {
             let n = items.len();
             let existed = ctx.keys.exists(dst)?;
-            ctx.keys
-                .store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?;
+            if ctx
+                .keys
+                .store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?
+            {
+                let event = match op {
+                    Op::Union => "zunionstore",
+                    Op::Inter => "zinterstore",
+                    Op::Diff => "zdiffstore",
+                };
+                ctx.keys.notify(crate::config::notify::ZSET, event, dst);
+            } else if existed {
+                ctx.keys
+                    .notify(crate::config::notify::GENERIC, "del", dst);
+            }
             if n == 0 && existed {
                 ctx.keys.dirty += 1;
             }

@@ -6,6 +6,7 @@
 //! direction (`store::zset`), so ZRANGE, its legacy spellings, ZRANGESTORE,
 //! ZCOUNT, ZLEXCOUNT and ZREMRANGEBY* share one parser and one walker.
 
+use crate::config::notify as ev;
 use super::blocking::{block_on, candidate_keys, parse_timeout};
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
@@ -211,6 +212,10 @@ fn zadd_generic(ctx: &mut Ctx, args: Args, mut f: AddFlags) -> CmdResult {
         }
     }
     ctx.keys.dirty += (added + updated) as u64;
+    if added + updated > 0 {
+        ctx.keys
+            .notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     ctx.keys.remove_if_empty(key)?;
     if let Some(e) = err {
         return Err(e);
@@ -254,6 +259,9 @@ fn zrem(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     }
     ctx.keys.dirty += n as u64;
+    if n > 0 {
+        ctx.keys.notify(ev::ZSET, "zrem", key);
+    }
     ctx.keys.remove_if_empty(key)?;
     ctx.out.int(n);
     Ok(())
@@ -574,8 +582,14 @@ fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let n = items.len();
     let dst = args.get(1);
     let existed = ctx.keys.exists(dst)?;
-    ctx.keys
-        .store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?;
+    if ctx
+        .keys
+        .store_obj(dst, Value::ZSet(ZSet::from_pairs(items, &lim)))?
+    {
+        ctx.keys.notify(ev::ZSET, "zrangestore", dst);
+    } else if existed {
+        ctx.keys.notify(ev::GENERIC, "del", dst);
+    }
     if n == 0 && existed {
         ctx.keys.dirty += 1;
     }
@@ -615,6 +629,14 @@ fn remrange(ctx: &mut Ctx, args: Args, kind: u8) -> CmdResult {
         None => 0,
     };
     ctx.keys.dirty += n as u64;
+    if n > 0 {
+        let event = match kind {
+            b'r' => "zremrangebyrank",
+            b's' => "zremrangebyscore",
+            _ => "zremrangebylex",
+        };
+        ctx.keys.notify(ev::ZSET, event, key);
+    }
     ctx.keys.remove_if_empty(key)?;
     ctx.out.int(n as i64);
     Ok(())
@@ -653,6 +675,10 @@ fn pop_first_of(
             }
         }
         ctx.keys.dirty += items.len() as u64;
+        if !items.is_empty() {
+            ctx.keys
+                .notify(ev::ZSET, if max { "zpopmax" } else { "zpopmin" }, k);
+        }
         ctx.keys.remove_if_empty(k)?;
         return Ok(Some((k.to_vec(), items)));
     }

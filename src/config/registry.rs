@@ -28,6 +28,7 @@ pub const EFFECTIVE: &[&str] = &[
     "logfile",
     "loglevel",
     "maxclients",
+    "notify-keyspace-events",
     "pidfile",
     "port",
     "protected-mode",

@@ -211,6 +211,12 @@ impl Worker {
             self.flush_pending();
             if Instant::now() >= next_cron {
                 self.cron();
+                // Expired-key notifications of the cycle, for this
+                // worker's own subscribers.
+                if !self.mailbox.queue.lock().is_empty() {
+                    self.drain_mailbox();
+                    self.flush_pending();
+                }
                 let hz = self.srv.hot.hz.load(Relaxed).max(1);
                 next_cron = Instant::now() + Duration::from_millis(1000 / hz);
             }
@@ -604,7 +610,7 @@ impl Worker {
                 self.srv.threads,
                 now,
                 budget,
-                |_, _| {},
+                |db, key| crate::commands::notify::expired_in_background(&self.srv, db, key),
             );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
         }
