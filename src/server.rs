@@ -49,6 +49,9 @@ pub struct Hot {
     pub zset_max_listpack_value: AtomicU64,
     /// `list-max-listpack-size`.
     pub list_max_listpack_size: AtomicI64,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` are both set:
+    /// with no replica connected, write commands are refused (NOREPLICAS).
+    pub min_replicas_block: AtomicBool,
     /// `notify-keyspace-events`, as `config::notify` bits.
     pub notify_flags: std::sync::atomic::AtomicU32,
     /// `client-output-buffer-limit` per class (normal, replica, pubsub):
@@ -312,6 +315,10 @@ impl Server {
         );
         h.notify_flags
             .store(cfg.notify_keyspace_events(), Relaxed);
+        h.min_replicas_block.store(
+            cfg.get_int("min-replicas-to-write") > 0 && cfg.get_int("min-replicas-max-lag") > 0,
+            Relaxed,
+        );
         use crate::config::ClientClass;
         for class in [ClientClass::Normal, ClientClass::Replica, ClientClass::Pubsub] {
             let l = cfg.client_output_buffer_limit(class);

@@ -14,7 +14,6 @@ const PARTIAL: &[(&str, &str)] = &[
     ("memory|malloc-stats", "summary only"),
     ("info", "replication, persistence and memory fields are placeholders where the feature is missing"),
     ("client|list", "no pub/sub or output-list accounting yet; `multi=` is always -1"),
-    ("watch", "invalidated by writes, FLUSHDB/FLUSHALL and SWAPDB; not by lazy expiry of a watched key"),
     ("srandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("hrandfield", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("zrandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),

@@ -325,6 +325,24 @@ fn check_and_run(
         return Inner::Done;
     };
 
+    // Writes need `min-replicas-to-write` good replicas (there are none).
+    if srv.hot.min_replicas_block.load(Relaxed) {
+        let exec = cmd.fullname == "exec";
+        let writes = meta.flags & flags::WRITE != 0
+            || (exec && state.multi.as_ref().is_some_and(|m| m.has_write));
+        if writes {
+            const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+            if exec && state.multi.is_some() {
+                state.multi = None;
+                super::multi::unwatch_all(srv, state);
+                let msg = format!("EXECABORT Transaction discarded because of: {NOREPLICAS}");
+                reject(state, stats, out, Some(cmd), CmdError::raw(msg));
+            } else {
+                reject(state, stats, out, Some(cmd), CmdError::raw(NOREPLICAS));
+            }
+            return Inner::Done;
+        }
+    }
     // A RESP2 connection with subscriptions speaks only Pub/Sub.
     if !out.resp3 && state.subs.any() && !super::pubsub::allowed_in_subscriber_mode(cmd) {
         let msg = format!(
@@ -347,6 +365,7 @@ fn check_and_run(
                 m.abort = true;
             }
         } else if let Some(m) = state.multi.as_mut() {
+            m.has_write |= meta.flags & flags::WRITE != 0;
             m.queue.push(args.from(0).map(|a| a.to_vec()).collect());
             out.simple("QUEUED");
         }

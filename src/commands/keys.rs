@@ -211,6 +211,9 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult {
             let h = crate::store::hash_key(&key);
             table.remove(&key, h);
             ctx.keys.expired += 1;
+            if let Some(sh) = ctx.keys.locked().shard(crate::store::shard_of(&key)) {
+                sh.watchers.touch(db, &key, false);
+            }
             ctx.keys.notify(ev::EXPIRED, "expired", &key);
             continue;
         }
@@ -371,6 +374,10 @@ fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult {
         return Err(CmdError::DbIndexOutOfRange);
     }
     if a != b {
+        if ctx.srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            super::multi::touch_db_change(&mut ctx.keys, a as usize, Some(b as usize));
+            super::multi::touch_db_change(&mut ctx.keys, b as usize, Some(a as usize));
+        }
         let mut ready = Vec::new();
         for (_, sh) in ctx.keys.locked().iter_mut() {
             sh.dbs.swap(a as usize, b as usize);
@@ -429,6 +436,9 @@ pub fn flush(keys: &mut Keys, db: Option<usize>, lazy: bool) -> usize {
 fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
     let db = ctx.keys.db;
+    if ctx.srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        super::multi::touch_db_change(&mut ctx.keys, db, None);
+    }
     let n = flush(&mut ctx.keys, Some(db), lazy);
     ctx.keys.dirty += n as u64;
     ctx.out.ok();
@@ -437,6 +447,11 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
+    if ctx.srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        for db in 0..ctx.srv.keyspace.num_dbs() {
+            super::multi::touch_db_change(&mut ctx.keys, db, None);
+        }
+    }
     let n = flush(&mut ctx.keys, None, lazy);
     ctx.keys.dirty += n as u64;
     crate::persist::snapshot::kill_bgsave(ctx.srv);

@@ -560,13 +560,14 @@ fn lookup_in<'a>(
 ) -> Result<Option<EntryMut<'a>>, CmdError> {
     let shard = locked.shard(shard).ok_or_else(not_locked)?;
     let table = shard.dbs.get_mut(db).ok_or(CmdError::DbIndexOutOfRange)?;
-    match table.lookup(key, hash, now_ms) {
-        (Lookup::Expired, _) => {
-            *expired += 1;
-            Ok(None)
-        }
-        (_, e) => Ok(e),
+    let (found, e) = table.lookup(key, hash, now_ms);
+    if let Lookup::Expired = found {
+        *expired += 1;
+        // An expiry is a change WATCH sees (Redis's signalModifiedKey).
+        shard.watchers.touch(db, key, false);
+        return Ok(None);
     }
+    Ok(e)
 }
 
 #[cfg(test)]

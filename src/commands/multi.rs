@@ -40,6 +40,8 @@ pub struct MultiState {
     pub queue: Vec<Vec<Vec<u8>>>,
     /// A queued command was rejected: EXEC answers EXECABORT.
     pub abort: bool,
+    /// A queued command writes (EXEC is then a write command).
+    pub has_write: bool,
 }
 
 /// Commands that run immediately even inside MULTI.
@@ -78,6 +80,7 @@ fn watch(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     let db = ctx.client.db;
     let flag = ctx.client.watch_dirty.clone();
+    let now = ctx.keys.now_ms;
     for k in args.from(1) {
         if ctx.client.watched.iter().any(|(d, w)| *d == db && w == k) {
             continue;
@@ -87,7 +90,8 @@ fn watch(ctx: &mut Ctx, args: Args) -> CmdResult {
             .locked()
             .shard(shard_of(k))
             .ok_or_else(|| CmdError::err("internal error: WATCH key not locked"))?;
-        shard.watchers.add(db, k, &flag);
+        let expired = is_stale(&shard.dbs[db], k, now);
+        shard.watchers.add(db, k, &flag, expired);
         ctx.client.watched.push((db, k.to_vec()));
         ctx.srv.watched_keys.fetch_add(1, Ordering::Relaxed);
     }
@@ -123,6 +127,41 @@ pub fn unwatch_all(srv: &Server, state: &mut ClientState) {
     state.watch_dirty.store(false, Ordering::Release);
 }
 
+/// The key is present but past its TTL (Redis's `keyIsExpired`).
+fn is_stale(db: &crate::store::Db, key: &[u8], now_ms: i64) -> bool {
+    db.get(key, crate::store::hash_key(key))
+        .and_then(|e| e.expire())
+        .is_some_and(|w| w <= now_ms)
+}
+
+/// Invalidates the WATCHes a whole-database change affects, before it
+/// happens: `emptied` is flushed, or swapped with `replacement` (SWAPDB
+/// calls this once per direction). Keys absent from both are untouched,
+/// and a key already expired stays logically unchanged.
+pub fn touch_db_change(keys: &mut Keys<'_>, emptied: usize, replacement: Option<usize>) {
+    use crate::store::waiters::DbChange;
+    let now = keys.now_ms;
+    for (_, sh) in keys.locked().iter_mut() {
+        if sh.watchers.is_empty() {
+            continue;
+        }
+        for k in sh.watchers.keys_in_db(emptied) {
+            let h = crate::store::hash_key(&k);
+            let in_emptied = sh.dbs[emptied].get(&k, h).is_some();
+            let (in_replacement, replacement_expired) = match replacement {
+                Some(r) => (sh.dbs[r].get(&k, h).is_some(), is_stale(&sh.dbs[r], &k, now)),
+                None => (false, false),
+            };
+            let change = DbChange {
+                in_emptied,
+                in_replacement,
+                replacement_expired,
+            };
+            sh.watchers.touch_for_db_change(emptied, &k, change);
+        }
+    }
+}
+
 /// Marks the watchers of the keys a command wrote (called after a command
 /// that changed data, with its locks still held).
 pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
@@ -130,15 +169,9 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
     let db = keys.db;
     let all = cmd.lock == LockMode::All;
     let locked = keys.locked();
-    if all {
-        // Whole-keyspace writers (FLUSHALL, SWAPDB...) invalidate broadly.
-        if matches!(cmd.fullname.as_str(), "flushall" | "flushdb" | "swapdb") {
-            let only = (cmd.fullname == "flushdb").then_some(db);
-            for (_, s) in locked.iter_mut() {
-                s.watchers.touch_db(only);
-            }
-            return;
-        }
+    if all && matches!(cmd.fullname.as_str(), "flushall" | "flushdb" | "swapdb") {
+        // Done by the commands themselves, before they change anything.
+        return;
     }
     if cmd.fullname == "sort" {
         // SORT's STORE destination is found by Redis's custom finder.
@@ -146,7 +179,7 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
         for pos in super::introspect::sort_keys(&argv).into_iter().skip(1) {
             let key = args.get(pos);
             if let Some(s) = locked.shard(shard_of(key)) {
-                s.watchers.touch(db, key);
+                touch_key(s, db, key);
             }
         }
         return;
@@ -160,11 +193,32 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
             if k.flags & WRITES != 0 {
                 let key = args.get(k.pos);
                 if let Some(s) = locked.shard(shard_of(key)) {
-                    s.watchers.touch(db, key);
+                    touch_key(s, db, key);
                 }
             }
         },
     );
+}
+
+/// Marks the watchers of one written key.
+fn touch_key(s: &mut crate::store::Shard, db: usize, key: &[u8]) {
+    if s.watchers.is_empty() {
+        return;
+    }
+    let exists = s.dbs[db].get(key, crate::store::hash_key(key)).is_some();
+    s.watchers.touch(db, key, exists);
+}
+
+/// True if a key watched while live is now past its TTL but not yet
+/// deleted: EXEC fails as if it had changed (Redis's `isWatchedKeyExpired`).
+fn watched_key_expired(keys: &mut Keys<'_>, state: &ClientState) -> bool {
+    let now = keys.now_ms;
+    let locked = keys.locked();
+    state.watched.iter().any(|(db, k)| {
+        locked.shard(shard_of(k)).is_some_and(|s| {
+            !s.watchers.watched_expired(*db, k, &state.watch_dirty) && is_stale(&s.dbs[*db], k, now)
+        })
+    })
 }
 
 /// A queued command resolved for EXEC: its table entry and arguments.
@@ -184,7 +238,8 @@ pub fn exec(
         out.error("ERR EXEC without MULTI");
         return super::dispatch::Inner::Done;
     };
-    if let Some(exec_cmd) = srv.commands.by_name("exec") {
+    let exec_cmd = srv.commands.by_name("exec");
+    if let Some(exec_cmd) = exec_cmd {
         bump(&stats.per_command[exec_cmd.id].calls, 1);
         if let Some(sh) = shared {
             sh.last_cmd
@@ -194,6 +249,13 @@ pub fn exec(
     bump(&stats.commands, 1);
     if m.abort {
         unwatch_all(srv, state);
+        if let Some(exec_cmd) = exec_cmd {
+            stats.per_command[exec_cmd.id]
+                .failed
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        stats.failed_calls.fetch_add(1, Ordering::Relaxed);
+        stats.count_error("EXECABORT");
         out.error("EXECABORT Transaction discarded because of previous errors.");
         return super::dispatch::Inner::Done;
     }
@@ -219,6 +281,8 @@ pub fn exec(
         }
         cmds.push((cmd, buf, ranges));
     }
+    // The watched keys' shards too: EXEC checks whether one expired.
+    shards.extend(state.watched.iter().map(|(_, k)| shard_of(k)));
     let locked = if all {
         srv.keyspace.lock_all()
     } else {
@@ -228,14 +292,14 @@ pub fn exec(
     };
     // Checked under the locks: a write to a watched key either happened
     // before (and is seen here) or happens after the whole transaction.
-    if state.watch_dirty.load(Ordering::Acquire) {
-        drop(locked);
+    let now_ms = Server::now_us() / 1000;
+    let mut keys = Keys::new(locked, state.db, now_ms, Planned::default());
+    if state.watch_dirty.load(Ordering::Acquire) || watched_key_expired(&mut keys, state) {
+        drop(keys);
         unwatch_all(srv, state);
         out.null_array();
         return super::dispatch::Inner::Done;
     }
-    let now_ms = Server::now_us() / 1000;
-    let mut keys = Keys::new(locked, state.db, now_ms, Planned::default());
     out.array(cmds.len());
     state.in_multi = true;
     for (cmd, buf, ranges) in &cmds {

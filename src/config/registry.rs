@@ -28,6 +28,8 @@ pub const EFFECTIVE: &[&str] = &[
     "logfile",
     "loglevel",
     "maxclients",
+    "min-replicas-max-lag",
+    "min-replicas-to-write",
     "notify-keyspace-events",
     "pidfile",
     "port",

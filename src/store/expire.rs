@@ -87,6 +87,7 @@ impl ExpireCycle {
                             let h = super::hash_key(k);
                             if db.remove(k, h).is_some() {
                                 stats.expired += 1;
+                                sh.watchers.touch(dbi, k, false);
                                 on_expired(dbi, k);
                             }
                         }

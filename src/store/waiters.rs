@@ -166,12 +166,36 @@ impl Waiters {
     }
 }
 
-/// Clients WATCHing keys of one shard: the flag each one's EXEC checks,
-/// per (database, key). A write to a watched key sets the flags, so the
-/// transactions of those clients fail, as Redis's `touchWatchedKey`.
+/// Clients WATCHing keys of one shard, per (database, key): the flag each
+/// one's EXEC checks, and whether the key was already expired (present but
+/// past its TTL) when it was watched, as Redis's `watchedKey.expired`. A
+/// write to a watched key, or its expiry, sets the flags, so the
+/// transactions of those clients fail (Redis's `touchWatchedKey`); deleting
+/// a key that was already expired when watched is no logical change.
 #[derive(Default)]
 pub struct Watchers {
-    map: HashMap<Vec<u8>, Vec<Arc<std::sync::atomic::AtomicBool>>>,
+    map: HashMap<Vec<u8>, Vec<WatchEntry>>,
+}
+
+/// One client watching one key.
+pub struct WatchEntry {
+    /// The client's "a watched key changed" flag.
+    pub dirty: Arc<std::sync::atomic::AtomicBool>,
+    /// The key was expired (but not yet deleted) when watched, or became
+    /// an expired key through SWAPDB.
+    pub expired: bool,
+}
+
+/// What a whole-database change (FLUSHDB, FLUSHALL, SWAPDB) does to one
+/// watched key, seen before the change: Redis's `touchAllWatchedKeysInDb`.
+#[derive(Clone, Copy)]
+pub struct DbChange {
+    /// The key is in the emptied (or swapped-out) database, expired or not.
+    pub in_emptied: bool,
+    /// The key is in the database swapped in (SWAPDB).
+    pub in_replacement: bool,
+    /// ... and is expired there.
+    pub replacement_expired: bool,
 }
 
 impl Watchers {
@@ -180,11 +204,21 @@ impl Watchers {
         self.map.is_empty()
     }
 
-    /// Registers `flag` as watching `key`.
-    pub fn add(&mut self, db: usize, key: &[u8], flag: &Arc<std::sync::atomic::AtomicBool>) {
+    /// Registers `flag` as watching `key`; `expired` if the key is present
+    /// but past its TTL.
+    pub fn add(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        flag: &Arc<std::sync::atomic::AtomicBool>,
+        expired: bool,
+    ) {
         let v = self.map.entry(slot_key(db, key)).or_default();
-        if !v.iter().any(|f| Arc::ptr_eq(f, flag)) {
-            v.push(flag.clone());
+        if !v.iter().any(|e| Arc::ptr_eq(&e.dirty, flag)) {
+            v.push(WatchEntry {
+                dirty: flag.clone(),
+                expired,
+            });
         }
     }
 
@@ -192,34 +226,75 @@ impl Watchers {
     pub fn remove(&mut self, db: usize, key: &[u8], flag: &Arc<std::sync::atomic::AtomicBool>) {
         let k = slot_key(db, key);
         if let Some(v) = self.map.get_mut(&k) {
-            v.retain(|f| !Arc::ptr_eq(f, flag));
+            v.retain(|e| !Arc::ptr_eq(&e.dirty, flag));
             if v.is_empty() {
                 self.map.remove(&k);
             }
         }
     }
 
-    /// Marks the watchers of `key` as invalidated.
-    pub fn touch(&self, db: usize, key: &[u8]) {
+    /// Whether `flag`'s watch of `key` started on an expired key.
+    pub fn watched_expired(
+        &self,
+        db: usize,
+        key: &[u8],
+        flag: &Arc<std::sync::atomic::AtomicBool>,
+    ) -> bool {
+        self.map.get(&slot_key(db, key)).is_some_and(|v| {
+            v.iter()
+                .any(|e| Arc::ptr_eq(&e.dirty, flag) && e.expired)
+        })
+    }
+
+    /// Marks the watchers of `key`, just changed; `exists` says whether
+    /// it is present afterwards.
+    pub fn touch(&mut self, db: usize, key: &[u8], exists: bool) {
         if self.map.is_empty() {
             return;
         }
-        if let Some(v) = self.map.get(&slot_key(db, key)) {
-            for f in v {
-                f.store(true, Ordering::Release);
+        if let Some(v) = self.map.get_mut(&slot_key(db, key)) {
+            for e in v {
+                if e.expired && !exists {
+                    // An already expired key deleted: no logical change.
+                    e.expired = false;
+                    continue;
+                }
+                e.dirty.store(true, Ordering::Release);
             }
         }
     }
 
-    /// Marks every watcher of database `db` (or of all databases).
-    pub fn touch_db(&self, db: Option<usize>) {
-        for (k, v) in &self.map {
-            let in_db = db.is_none_or(|d| k.starts_with(&(d as u64).to_le_bytes()));
-            if in_db {
-                for f in v {
-                    f.store(true, Ordering::Release);
+    /// The keys of database `db` watched here.
+    pub fn keys_in_db(&self, db: usize) -> Vec<Vec<u8>> {
+        let prefix = (db as u64).to_le_bytes();
+        self.map
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .map(|k| k[8..].to_vec())
+            .collect()
+    }
+
+    /// Applies a whole-database change to the watchers of `key` in `db`.
+    pub fn touch_for_db_change(&mut self, db: usize, key: &[u8], c: DbChange) {
+        if !(c.in_emptied || c.in_replacement) {
+            return;
+        }
+        let Some(v) = self.map.get_mut(&slot_key(db, key)) else {
+            return;
+        };
+        for e in v {
+            if e.expired {
+                if !c.in_replacement {
+                    e.expired = false;
+                    continue;
+                } else if c.replacement_expired {
+                    continue;
                 }
+            } else if !c.in_emptied && c.replacement_expired {
+                e.expired = true;
+                continue;
             }
+            e.dirty.store(true, Ordering::Release);
         }
     }
 }
