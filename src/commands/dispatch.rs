@@ -366,13 +366,13 @@ fn check_and_run(
             }
         } else if let Some(m) = state.multi.as_mut() {
             m.has_write |= meta.flags & flags::WRITE != 0;
-            m.queue.push(args.from(0).map(|a| a.to_vec()).collect());
+            m.push(cmd, args);
             out.simple("QUEUED");
         }
         return Inner::Done;
     }
     if cmd.fullname == "exec" && state.multi.is_some() {
-        let r = super::multi::exec(srv, stats, state, out, shared, ready);
+        let r = super::multi::exec(srv, stats, state, out, shared, cmd, ready);
         super::monitor::feed(srv, state, shared, cmd, args);
         return r;
     }

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use super::blocking::ReadyKey;
 use super::dispatch::{invoke, plan_shards};
 use super::meta::key_flags;
-use super::table::{Command, Found};
+use super::table::Command;
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode, Planned};
 use crate::net::client::{ClientShared, ClientState};
 use crate::resp::ReplyBuf;
@@ -33,15 +33,58 @@ pub const COMMANDS: &[Binding] = &[
     bind("unwatch", unwatch, LockMode::None),
 ];
 
-/// A transaction being queued.
+/// A transaction being queued. The queued commands' arguments are stored
+/// back to back in one buffer (no allocation per command or argument once
+/// the buffers have grown), each with the table entry it resolved to.
 #[derive(Debug, Default)]
 pub struct MultiState {
-    /// The queued commands' arguments.
-    pub queue: Vec<Vec<Vec<u8>>>,
+    buf: Vec<u8>,
+    ranges: Vec<std::ops::Range<usize>>,
+    /// Per queued command: its id in the command table and its slice of
+    /// `ranges`.
+    cmds: Vec<(usize, std::ops::Range<usize>)>,
     /// A queued command was rejected: EXEC answers EXECABORT.
     pub abort: bool,
     /// A queued command writes (EXEC is then a write command).
     pub has_write: bool,
+}
+
+impl MultiState {
+    /// Queues a command that passed the checks.
+    pub fn push(&mut self, cmd: &Command, args: Args<'_>) {
+        let first = self.ranges.len();
+        for a in args.from(0) {
+            let s = self.buf.len();
+            self.buf.extend_from_slice(a);
+            self.ranges.push(s..self.buf.len());
+        }
+        self.cmds.push((cmd.id, first..self.ranges.len()));
+    }
+
+    /// Empties the queue, keeping its buffers for the next MULTI.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.ranges.clear();
+        self.cmds.clear();
+        self.abort = false;
+        self.has_write = false;
+    }
+
+    /// Number of queued commands.
+    pub fn len(&self) -> usize {
+        self.cmds.len()
+    }
+
+    /// True if nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.cmds.is_empty()
+    }
+
+    /// Queued command `i`: its table id and arguments.
+    pub fn get(&self, i: usize) -> (usize, Args<'_>) {
+        let (id, r) = &self.cmds[i];
+        (*id, Args::new(&self.buf, &self.ranges[r.clone()]))
+    }
 }
 
 /// Commands that run immediately even inside MULTI.
@@ -56,7 +99,7 @@ fn multi(ctx: &mut Ctx, _args: Args) -> CmdResult {
     if ctx.client.multi.is_some() {
         return Err(CmdError::err("MULTI calls can not be nested"));
     }
-    ctx.client.multi = Some(MultiState::default());
+    ctx.client.multi = Some(ctx.client.multi_spare.take().unwrap_or_default());
     ctx.out.ok();
     Ok(())
 }
@@ -221,8 +264,6 @@ fn watched_key_expired(keys: &mut Keys<'_>, state: &ClientState) -> bool {
     })
 }
 
-/// A queued command resolved for EXEC: its table entry and arguments.
-type Queued<'t> = (&'t Command, Vec<u8>, Vec<std::ops::Range<usize>>);
 
 /// Runs EXEC for a client in MULTI: replies EXECABORT, a null array (a
 /// watched key changed) or the array of the queued commands' replies.
@@ -232,43 +273,35 @@ pub fn exec(
     state: &mut ClientState,
     out: &mut ReplyBuf,
     shared: Option<&ClientShared>,
+    exec_cmd: &Command,
     ready: &mut Vec<ReadyKey>,
 ) -> super::dispatch::Inner {
-    let Some(m) = state.multi.take() else {
+    let Some(mut m) = state.multi.take() else {
         out.error("ERR EXEC without MULTI");
         return super::dispatch::Inner::Done;
     };
-    let exec_cmd = srv.commands.by_name("exec");
-    if let Some(exec_cmd) = exec_cmd {
-        bump(&stats.per_command[exec_cmd.id].calls, 1);
-        if let Some(sh) = shared {
-            sh.last_cmd
-                .store(exec_cmd.id as u32 + 1, std::sync::atomic::Ordering::Relaxed);
-        }
+    bump(&stats.per_command[exec_cmd.id].calls, 1);
+    if let Some(sh) = shared {
+        sh.last_cmd
+            .store(exec_cmd.id as u32 + 1, std::sync::atomic::Ordering::Relaxed);
     }
     bump(&stats.commands, 1);
     if m.abort {
         unwatch_all(srv, state);
-        if let Some(exec_cmd) = exec_cmd {
-            stats.per_command[exec_cmd.id]
-                .failed
-                .fetch_add(1, Ordering::Relaxed);
-        }
+        stats.per_command[exec_cmd.id]
+            .failed
+            .fetch_add(1, Ordering::Relaxed);
         stats.failed_calls.fetch_add(1, Ordering::Relaxed);
         stats.count_error("EXECABORT");
         out.error("EXECABORT Transaction discarded because of previous errors.");
         return super::dispatch::Inner::Done;
     }
-    // Resolve the queued commands and the shards they need.
-    let mut cmds: Vec<Queued> = Vec::new();
+    // The shards the queued commands need.
     let mut shards = Vec::new();
     let mut all = false;
-    for argv in &m.queue {
-        let (buf, ranges) = super::blocking::argv_ranges(argv);
-        let args = Args::new(&buf, &ranges);
-        let Found::Command(cmd) = srv.commands.lookup(args) else {
-            continue;
-        };
+    for i in 0..m.len() {
+        let (id, args) = m.get(i);
+        let cmd = &srv.commands.list[id];
         match cmd.lock {
             LockMode::All => all = true,
             LockMode::Keys => {
@@ -279,7 +312,6 @@ pub fn exec(
             }
             LockMode::None => {}
         }
-        cmds.push((cmd, buf, ranges));
     }
     // The watched keys' shards too: EXEC checks whether one expired.
     shards.extend(state.watched.iter().map(|(_, k)| shard_of(k)));
@@ -300,10 +332,11 @@ pub fn exec(
         out.null_array();
         return super::dispatch::Inner::Done;
     }
-    out.array(cmds.len());
+    out.array(m.len());
     state.in_multi = true;
-    for (cmd, buf, ranges) in &cmds {
-        let args = Args::new(buf, ranges);
+    for i in 0..m.len() {
+        let (id, args) = m.get(i);
+        let cmd = &srv.commands.list[id];
         let Some(handler) = cmd.handler else {
             out.error(&format!(
                 "ERR command '{}' is not implemented yet",
@@ -319,5 +352,7 @@ pub fn exec(
     ready.append(&mut keys.ready);
     drop(keys);
     unwatch_all(srv, state);
+    m.clear();
+    state.multi_spare = Some(m);
     super::dispatch::Inner::Done
 }

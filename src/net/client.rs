@@ -121,6 +121,8 @@ pub struct ClientState {
     pub in_multi: bool,
     /// Commands queued since MULTI.
     pub multi: Option<crate::commands::multi::MultiState>,
+    /// The last transaction's emptied queue, reused by the next MULTI.
+    pub multi_spare: Option<crate::commands::multi::MultiState>,
     /// Keys under WATCH, with their database.
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Set by any write to a watched key: EXEC then fails.
@@ -154,6 +156,7 @@ impl ClientState {
             local: false,
             in_multi: false,
             multi: None,
+            multi_spare: None,
             watched: Vec::new(),
             watch_dirty: Default::default(),
             subs: Default::default(),
@@ -234,6 +237,7 @@ impl Client {
                 local,
                 in_multi: false,
                 multi: None,
+                multi_spare: None,
                 watched: Vec::new(),
                 watch_dirty: Default::default(),
                 subs: Default::default(),
