@@ -234,7 +234,11 @@ impl PubSub {
 
     /// Subscribers of one channel (or shard channel).
     pub fn numsub(&self, kind: Kind, name: &[u8]) -> usize {
-        self.reg.read().table_ref(kind).get(name).map_or(0, Vec::len)
+        self.reg
+            .read()
+            .table_ref(kind)
+            .get(name)
+            .map_or(0, Vec::len)
     }
 
     /// Distinct names with subscribers, per kind (INFO, PUBSUB NUMPAT).
@@ -271,7 +275,9 @@ impl PubSub {
                 }
                 let b = &mut batches[w];
                 match b.last_mut() {
-                    Some(d) if Arc::ptr_eq(&d.frame, &frame) => d.targets.push((s.client_id, s.token)),
+                    Some(d) if Arc::ptr_eq(&d.frame, &frame) => {
+                        d.targets.push((s.client_id, s.token))
+                    }
                     _ => b.push(Delivery {
                         frame: frame.clone(),
                         targets: vec![(s.client_id, s.token)],

@@ -313,14 +313,17 @@ impl Server {
                 .clamp(i32::MIN as i64, i32::MAX as i64),
             Relaxed,
         );
-        h.notify_flags
-            .store(cfg.notify_keyspace_events(), Relaxed);
+        h.notify_flags.store(cfg.notify_keyspace_events(), Relaxed);
         h.min_replicas_block.store(
             cfg.get_int("min-replicas-to-write") > 0 && cfg.get_int("min-replicas-max-lag") > 0,
             Relaxed,
         );
         use crate::config::ClientClass;
-        for class in [ClientClass::Normal, ClientClass::Replica, ClientClass::Pubsub] {
+        for class in [
+            ClientClass::Normal,
+            ClientClass::Replica,
+            ClientClass::Pubsub,
+        ] {
             let l = cfg.client_output_buffer_limit(class);
             let slot = &h.obuf_limits[class as usize];
             slot[0].store(l.hard_bytes, Relaxed);

@@ -3,11 +3,11 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::config::notify as ev;
 use super::strings::{grow_to, growable, read_string, write_string};
 use super::{
     bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
 };
+use crate::config::notify as ev;
 use crate::store::{Entry, NewValue, StrEnc};
 
 /// The bitmap family's command bindings.

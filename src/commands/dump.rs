@@ -102,7 +102,8 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
     };
     ctx.keys.remove(key)?;
     ctx.keys.insert(key, entry)?;
-    ctx.keys.notify(crate::config::notify::GENERIC, "restore", key);
+    ctx.keys
+        .notify(crate::config::notify::GENERIC, "restore", key);
     if idle {
         // OBJECT IDLETIME then reports the given idle time.
         let clock = crate::store::lru_clock().wrapping_sub(idle_secs as u32) & 0x00FF_FFFF;

@@ -5,11 +5,11 @@
 //! every argument's length before writing, as Redis does, so the encoding
 //! `OBJECT ENCODING` reports matches Redis's after the same commands.
 
-use crate::config::notify as ev;
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
 };
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
+use crate::config::notify as ev;
 use crate::store::hash::Hash;
 use crate::store::{Value, ValueType};
 use crate::util::num::{self, NumError};

@@ -1,8 +1,8 @@
 //! Generic keyspace commands (Redis's `db.c`/`expire.c` family): existence,
 //! deletion, renaming, iteration, TTLs and object introspection.
 
-use crate::config::notify as ev;
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode};
+use crate::config::notify as ev;
 use crate::store::{dict::next_rand, Entry, EntryRef, NewValue, ValueRef, ValueType, SHARDS};
 use crate::util::glob::glob_match;
 
@@ -374,7 +374,12 @@ fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult {
         return Err(CmdError::DbIndexOutOfRange);
     }
     if a != b {
-        if ctx.srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        if ctx
+            .srv
+            .watched_keys
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+        {
             super::multi::touch_db_change(&mut ctx.keys, a as usize, Some(b as usize));
             super::multi::touch_db_change(&mut ctx.keys, b as usize, Some(a as usize));
         }
@@ -436,7 +441,12 @@ pub fn flush(keys: &mut Keys, db: Option<usize>, lazy: bool) -> usize {
 fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
     let db = ctx.keys.db;
-    if ctx.srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+    if ctx
+        .srv
+        .watched_keys
+        .load(std::sync::atomic::Ordering::Relaxed)
+        > 0
+    {
         super::multi::touch_db_change(&mut ctx.keys, db, None);
     }
     let n = flush(&mut ctx.keys, Some(db), lazy);
@@ -447,7 +457,12 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
-    if ctx.srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+    if ctx
+        .srv
+        .watched_keys
+        .load(std::sync::atomic::Ordering::Relaxed)
+        > 0
+    {
         for db in 0..ctx.srv.keyspace.num_dbs() {
             super::multi::touch_db_change(&mut ctx.keys, db, None);
         }

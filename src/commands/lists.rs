@@ -6,9 +6,9 @@
 //! when a push makes a key ready they are run again in "serving" mode,
 //! popping from that key only: Redis's `serveClientsBlockedOnListKey`.
 
-use crate::config::notify as ev;
 use super::blocking::{block_on, candidate_keys, parse_timeout};
 use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
+use crate::config::notify as ev;
 use crate::store::hash::lp_bytes;
 use crate::store::quicklist::Quicklist;
 use crate::store::{Value, ValueType};

@@ -22,8 +22,8 @@ pub mod introspect;
 pub mod keys;
 pub mod lists;
 pub mod memory;
-pub mod monitor;
 pub mod meta;
+pub mod monitor;
 pub mod multi;
 pub mod notify;
 pub mod pubsub;
@@ -289,7 +289,8 @@ impl<'k> Keys<'k> {
     #[inline]
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
         if self.notify & class != 0 {
-            self.events.push(notify::Event::new(class, event, key, self.db));
+            self.events
+                .push(notify::Event::new(class, event, key, self.db));
         }
     }
 

@@ -96,7 +96,8 @@ fn format_line(
     args: Args<'_>,
 ) -> Vec<u8> {
     let now = Server::now_us();
-    let mut line = format!("+{}.{:06} [{} ", now / 1_000_000, now % 1_000_000, state.db).into_bytes();
+    let mut line =
+        format!("+{}.{:06} [{} ", now / 1_000_000, now % 1_000_000, state.db).into_bytes();
     match shared {
         Some(sh) if sh.unix => {
             line.extend_from_slice(b"unix:");

@@ -192,7 +192,10 @@ pub fn touch_db_change(keys: &mut Keys<'_>, emptied: usize, replacement: Option<
             let h = crate::store::hash_key(&k);
             let in_emptied = sh.dbs[emptied].get(&k, h).is_some();
             let (in_replacement, replacement_expired) = match replacement {
-                Some(r) => (sh.dbs[r].get(&k, h).is_some(), is_stale(&sh.dbs[r], &k, now)),
+                Some(r) => (
+                    sh.dbs[r].get(&k, h).is_some(),
+                    is_stale(&sh.dbs[r], &k, now),
+                ),
                 None => (false, false),
             };
             let change = DbChange {
@@ -263,7 +266,6 @@ fn watched_key_expired(keys: &mut Keys<'_>, state: &ClientState) -> bool {
         })
     })
 }
-
 
 /// Runs EXEC for a client in MULTI: replies EXECABORT, a null array (a
 /// watched key changed) or the array of the queued commands' replies.

@@ -6,11 +6,11 @@
 //! another's; results are built the way Redis builds them (starting as an
 //! intset), so STORE destinations get Redis's encodings.
 
-use crate::config::notify as ev;
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
 };
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
+use crate::config::notify as ev;
 use crate::store::intset::IntSet;
 use crate::store::set::Set;
 use crate::store::{Value, ValueType};

@@ -9,8 +9,8 @@
 
 use std::cmp::Ordering;
 
-use crate::config::notify as ev;
 use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::All as A};
+use crate::config::notify as ev;
 use crate::store::quicklist::Quicklist;
 use crate::store::{Value, ValueRef};
 

@@ -5,10 +5,10 @@
 //! rules: SET-like commands choose by content, INCR-like ones produce `int`,
 //! and commands that modify in place (APPEND, SETRANGE) produce `raw`.
 
-use crate::config::notify as ev;
 use super::{
     bind, clamp_range, Args, Binding, CmdError, CmdResult, Ctx, Keys, LockMode::Keys as K,
 };
+use crate::config::notify as ev;
 use crate::store::{Entry, NewValue, StrEnc, Value, ValueRef};
 use crate::util::num;
 

@@ -266,8 +266,7 @@ fn generic(ctx: &mut Ctx, args: Args, op: Op, dst: Option<&[u8]>, card_only: boo
                 };
                 ctx.keys.notify(crate::config::notify::ZSET, event, dst);
             } else if existed {
-                ctx.keys
-                    .notify(crate::config::notify::GENERIC, "del", dst);
+                ctx.keys.notify(crate::config::notify::GENERIC, "del", dst);
             }
             if n == 0 && existed {
                 ctx.keys.dirty += 1;

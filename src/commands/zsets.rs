@@ -6,12 +6,12 @@
 //! direction (`store::zset`), so ZRANGE, its legacy spellings, ZRANGESTORE,
 //! ZCOUNT, ZLEXCOUNT and ZREMRANGEBY* share one parser and one walker.
 
-use crate::config::notify as ev;
 use super::blocking::{block_on, candidate_keys, parse_timeout};
 use super::collection::{
     parse_count, parse_scan, pick_indices, reply_too_large, scan_loop, MAX_RANDOM_REPLY,
 };
 use super::{bind, clamp_rank_range, Args, Binding, CmdError, CmdResult, Ctx, LockMode::Keys as K};
+use crate::config::notify as ev;
 use crate::resp::ReplyBuf;
 use crate::store::zset::{LexBound, ZSet};
 use crate::store::{Value, ValueType};

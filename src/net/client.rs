@@ -378,7 +378,9 @@ impl Client {
             return true;
         }
         if soft > 0 && used >= soft {
-            let since = *self.soft_limit_since.get_or_insert_with(std::time::Instant::now);
+            let since = *self
+                .soft_limit_since
+                .get_or_insert_with(std::time::Instant::now);
             return since.elapsed().as_secs() > secs;
         }
         self.soft_limit_since = None;

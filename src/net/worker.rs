@@ -468,7 +468,9 @@ impl Worker {
         let Some(mut c) = slot.take() else { return };
         crate::commands::multi::unwatch_all(&self.srv, &mut c.state);
         if c.state.subs.any() {
-            self.srv.pubsub.forget_client(&mut c.state.subs, c.shared.id);
+            self.srv
+                .pubsub
+                .forget_client(&mut c.state.subs, c.shared.id);
         }
         if c.state.monitor {
             crate::commands::monitor::stop(&self.srv, c.shared.id);

@@ -240,10 +240,9 @@ impl Watchers {
         key: &[u8],
         flag: &Arc<std::sync::atomic::AtomicBool>,
     ) -> bool {
-        self.map.get(&slot_key(db, key)).is_some_and(|v| {
-            v.iter()
-                .any(|e| Arc::ptr_eq(&e.dirty, flag) && e.expired)
-        })
+        self.map
+            .get(&slot_key(db, key))
+            .is_some_and(|v| v.iter().any(|e| Arc::ptr_eq(&e.dirty, flag) && e.expired))
     }
 
     /// Marks the watchers of `key`, just changed; `exists` says whether
