@@ -23,6 +23,7 @@ pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod store;
+pub mod tracking;
 pub mod util;
 
 /// The Redis release whose behaviour Ferrite implements. Clients choose

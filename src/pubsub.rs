@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::net::worker::{Delivery, Mailbox, Msg};
+use crate::net::worker::{Delivery, DeliveryKind, Mailbox, Msg};
 use crate::util::glob::glob_match;
 
 /// A subscribed connection: enough to find it on its worker.
@@ -281,6 +281,7 @@ impl PubSub {
                     _ => b.push(Delivery {
                         frame: frame.clone(),
                         targets: vec![(s.client_id, s.token)],
+                        kind: DeliveryKind::PubSub,
                     }),
                 }
             }

@@ -52,6 +52,10 @@ pub struct Hot {
     /// `min-replicas-to-write` and `min-replicas-max-lag` are both set:
     /// with no replica connected, write commands are refused (NOREPLICAS).
     pub min_replicas_block: AtomicBool,
+    /// DEBUG PAUSE-CRON: the workers' periodic jobs are stopped.
+    pub cron_paused: AtomicBool,
+    /// `tracking-table-max-keys` (0: unlimited).
+    pub tracking_table_max_keys: AtomicU64,
     /// `notify-keyspace-events`, as `config::notify` bits.
     pub notify_flags: std::sync::atomic::AtomicU32,
     /// `client-output-buffer-limit` per class (normal, replica, pubsub):
@@ -314,6 +318,10 @@ impl Server {
             Relaxed,
         );
         h.notify_flags.store(cfg.notify_keyspace_events(), Relaxed);
+        h.tracking_table_max_keys.store(
+            cfg.get_int("tracking-table-max-keys").max(0) as u64,
+            Relaxed,
+        );
         h.min_replicas_block.store(
             cfg.get_int("min-replicas-to-write") > 0 && cfg.get_int("min-replicas-max-lag") > 0,
             Relaxed,

@@ -13,7 +13,7 @@ const PARTIAL: &[(&str, &str)] = &[
     ("memory|stats", "a subset of Redis's fields"),
     ("memory|malloc-stats", "summary only"),
     ("info", "replication, persistence and memory fields are placeholders where the feature is missing"),
-    ("client|list", "no pub/sub or output-list accounting yet; `multi=` is always -1"),
+    ("client|list", "no output-list accounting yet; `multi=` is always -1"),
     ("srandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("hrandfield", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("zrandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),

@@ -180,6 +180,12 @@ fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
         ctx.client.monitor = false;
         super::monitor::stop(ctx.srv, ctx.client.id);
     }
+    if ctx.client.tracking.take().is_some() {
+        if let Some(sh) = shared_of(ctx) {
+            crate::tracking::TRACKING.disable(&sh);
+        }
+        ctx.client.caching = false;
+    }
     super::multi::unwatch_all(ctx.srv, ctx.client);
     ctx.client.db = 0;
     ctx.client.reply = Default::default();
@@ -194,7 +200,7 @@ fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult {
     Ok(())
 }
 
-fn shared_of(ctx: &Ctx) -> Option<std::sync::Arc<ClientShared>> {
+pub(crate) fn shared_of(ctx: &Ctx) -> Option<std::sync::Arc<ClientShared>> {
     ctx.srv.clients.lock().get(&ctx.client.id).cloned()
 }
 
@@ -249,6 +255,18 @@ fn client_flags(c: &ClientShared) -> String {
     if c.waiter.lock().is_some() {
         f.push('b');
     }
+    {
+        let t = c.tracking.lock();
+        if t.on {
+            f.push('t');
+        }
+        if t.broken_redirect {
+            f.push('R');
+        }
+        if t.bcast {
+            f.push('B');
+        }
+    }
     if c.unix {
         f.push('U');
     }
@@ -301,7 +319,7 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
     let qbuf = c.qbuf.load(Relaxed);
     let omem = c.omem.load(Relaxed);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -319,6 +337,14 @@ pub fn client_line(srv: &Server, c: &ClientShared, now_ms: i64) -> String {
         omem,
         qbuf + omem + 1024,
         cmd,
+        {
+            let t = c.tracking.lock();
+            if t.on {
+                t.redirect as i64
+            } else {
+                -1
+            }
+        },
         c.resp.load(Relaxed),
     )
 }

@@ -29,6 +29,8 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
                     "    Reply with a test value of the specified type.",
                     "RELOAD [option ...]",
                     "    Save the RDB on disk and reload it back to memory.",
+                    "PAUSE-CRON <0|1>",
+                    "    Stop periodic cron job processing.",
                     "SET-ACTIVE-EXPIRE <0|1>",
                     "    Setting it to 0 disables expiring keys in background.",
                     "SLEEP <seconds>",
@@ -53,6 +55,11 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
                 .hot
                 .active_expire
                 .store(args.get(2) != b"0", Relaxed);
+            ctx.out.ok();
+            Ok(())
+        }
+        (b"pause-cron", 3) => {
+            ctx.srv.hot.cron_paused.store(args.get(2) != b"0", Relaxed);
             ctx.out.ok();
             Ok(())
         }

@@ -168,6 +168,9 @@ pub fn run_command(
         out.buf
             .splice(reply_start..reply_start, state.pushes.drain(..));
     }
+    if !state.pushes_after.is_empty() {
+        out.buf.append(&mut state.pushes_after);
+    }
     state.reply.skip = std::mem::take(&mut state.reply.skip_next);
     RunOutcome::Done
 }
@@ -199,6 +202,7 @@ pub fn run_waiter(
         Inner::Done => {
             let mut reply = std::mem::take(&mut state.pushes);
             reply.extend_from_slice(&out.buf);
+            reply.append(&mut state.pushes_after);
             ServeOutcome::Served(reply)
         }
         Inner::Parked | Inner::Blocked(_) => ServeOutcome::NotServed,
@@ -286,6 +290,16 @@ fn check_and_run(
             return Inner::Done;
         }
     };
+    if matches!(mode, Mode::Normal) && tracking_table_full(srv) {
+        super::tracking::enforce_table_limit(srv);
+        // Sent before this command's reply, as Redis evicts before running it.
+        let caller = crate::tracking::Caller {
+            id: state.id,
+            after: &mut state.pushes,
+            resp3: out.resp3,
+        };
+        crate::tracking::flush(srv, Some(caller));
+    }
     let meta: &CommandMeta = cmd.meta;
     let argc = args.len() as i32;
     if (meta.arity > 0 && meta.arity != argc) || argc < -meta.arity {
@@ -410,6 +424,11 @@ fn check_and_run(
     let (block, mut keys) = invoke(srv, stats, state, out, cmd, handler, args, keys, serving);
     if matches!(mode, Mode::Normal) {
         super::monitor::feed(srv, state, shared, cmd, args);
+        // CLIENT CACHING applies to the next command only (the whole
+        // transaction inside MULTI), as Redis's resetClient.
+        if state.caching && state.multi.is_none() && !cmd.fullname.starts_with("client|") {
+            state.caching = false;
+        }
     }
     let mut outcome = Inner::Done;
     match (block, mode) {
@@ -495,8 +514,28 @@ pub fn invoke<'k>(
         super::notify::publish(srv, &mut keys.events, &mut me);
     }
     let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
-    if (dirty > 0 || keys.touched) && srv.watched_keys.load(Relaxed) > 0 {
-        super::multi::touch_written_keys(&mut keys, cmd, args);
+    if (dirty > 0 || keys.touched)
+        && (srv.watched_keys.load(Relaxed) > 0 || !crate::tracking::TRACKING.idle())
+    {
+        super::multi::touch_written_keys(&mut keys, cmd, args, state.id);
+    }
+    if let Some(t) = &state.tracking {
+        let wanted = if t.optin {
+            state.caching
+        } else {
+            !(t.optout && state.caching)
+        };
+        if !t.bcast && wanted && cmd.meta.flags & flags::READONLY != 0 {
+            super::tracking::remember_keys(&mut keys, cmd, args, state.id);
+        }
+    }
+    if crate::tracking::has_pending() {
+        let caller = crate::tracking::Caller {
+            id: state.id,
+            after: &mut state.pushes_after,
+            resp3: out.resp3,
+        };
+        crate::tracking::flush(srv, Some(caller));
     }
     let usec = (Server::now_us() - start_us).max(0) as u64;
     let cs = &stats.per_command[cmd.id];
@@ -556,6 +595,16 @@ fn register_waiter(
         }
     }
     w
+}
+
+/// The tracking table holds more keys than `tracking-table-max-keys`.
+#[inline]
+fn tracking_table_full(srv: &Server) -> bool {
+    let keys = crate::tracking::TRACKING.keys.load(Relaxed);
+    keys > 0 && {
+        let max = srv.hot.tracking_table_max_keys.load(Relaxed) as usize;
+        max > 0 && keys > max
+    }
 }
 
 fn debug_allowed(srv: &Server, state: &ClientState) -> bool {

@@ -213,6 +213,10 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult {
             ctx.keys.expired += 1;
             if let Some(sh) = ctx.keys.locked().shard(crate::store::shard_of(&key)) {
                 sh.watchers.touch(db, &key, false);
+                let tracking = &crate::tracking::TRACKING;
+                if !tracking.idle() {
+                    tracking.key_changed(&mut sh.tracked, &key, 0);
+                }
             }
             ctx.keys.notify(ev::EXPIRED, "expired", &key);
             continue;
@@ -449,6 +453,8 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
     {
         super::multi::touch_db_change(&mut ctx.keys, db, None);
     }
+    crate::tracking::TRACKING
+        .flushed(&mut ctx.keys.locked().iter_mut().map(|(_, s)| &mut s.tracked));
     let n = flush(&mut ctx.keys, Some(db), lazy);
     ctx.keys.dirty += n as u64;
     ctx.out.ok();
@@ -467,6 +473,8 @@ fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
             super::multi::touch_db_change(&mut ctx.keys, db, None);
         }
     }
+    crate::tracking::TRACKING
+        .flushed(&mut ctx.keys.locked().iter_mut().map(|(_, s)| &mut s.tracked));
     let n = flush(&mut ctx.keys, None, lazy);
     ctx.keys.dirty += n as u64;
     crate::persist::snapshot::kill_bgsave(ctx.srv);

@@ -32,6 +32,7 @@ pub mod sets;
 pub mod sort;
 pub mod strings;
 pub mod table;
+pub mod tracking;
 pub mod zset_algebra;
 pub mod zsets;
 
@@ -564,8 +565,13 @@ fn lookup_in<'a>(
     let (found, e) = table.lookup(key, hash, now_ms);
     if let Lookup::Expired = found {
         *expired += 1;
-        // An expiry is a change WATCH sees (Redis's signalModifiedKey).
+        // An expiry is a change WATCH and tracking see (Redis's
+        // signalModifiedKey).
         shard.watchers.touch(db, key, false);
+        let tracking = &crate::tracking::TRACKING;
+        if !tracking.idle() {
+            tracking.key_changed(&mut shard.tracked, key, 0);
+        }
         return Ok(None);
     }
     Ok(e)

@@ -13,7 +13,7 @@ use super::meta::flags;
 use super::table::Command;
 use super::{bind, Args, Binding, CmdResult, Ctx, LockMode::None as N};
 use crate::net::client::{ClientShared, ClientState};
-use crate::net::worker::{current_worker, Delivery, Msg};
+use crate::net::worker::{current_worker, Delivery, DeliveryKind, Msg};
 use crate::pubsub::Subscriber;
 use crate::server::Server;
 
@@ -82,6 +82,7 @@ pub fn feed(
             let d = Delivery {
                 frame: line.clone(),
                 targets,
+                kind: DeliveryKind::Raw,
             };
             mb.send_from(Msg::Deliver(vec![d]), here == Some(w));
         }

@@ -210,7 +210,7 @@ pub fn touch_db_change(keys: &mut Keys<'_>, emptied: usize, replacement: Option<
 
 /// Marks the watchers of the keys a command wrote (called after a command
 /// that changed data, with its locks still held).
-pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
+pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>, by: u64) {
     const WRITES: u32 = key_flags::RW | key_flags::OW | key_flags::RM;
     let db = keys.db;
     let all = cmd.lock == LockMode::All;
@@ -225,7 +225,7 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
         for pos in super::introspect::sort_keys(&argv).into_iter().skip(1) {
             let key = args.get(pos);
             if let Some(s) = locked.shard(shard_of(key)) {
-                touch_key(s, db, key);
+                touch_key(s, db, key, by);
             }
         }
         return;
@@ -239,15 +239,20 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>) {
             if k.flags & WRITES != 0 {
                 let key = args.get(k.pos);
                 if let Some(s) = locked.shard(shard_of(key)) {
-                    touch_key(s, db, key);
+                    touch_key(s, db, key, by);
                 }
             }
         },
     );
 }
 
-/// Marks the watchers of one written key.
-fn touch_key(s: &mut crate::store::Shard, db: usize, key: &[u8]) {
+/// Marks the watchers of one written key and invalidates it for tracking
+/// clients (`by`: the client that wrote it).
+fn touch_key(s: &mut crate::store::Shard, db: usize, key: &[u8], by: u64) {
+    let tracking = &crate::tracking::TRACKING;
+    if !tracking.idle() {
+        tracking.key_changed(&mut s.tracked, key, by);
+    }
     if s.watchers.is_empty() {
         return;
     }

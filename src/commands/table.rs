@@ -68,6 +68,7 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::multi::COMMANDS,
         super::pubsub::COMMANDS,
         super::monitor::COMMANDS,
+        super::tracking::COMMANDS,
     ]
     .into_iter()
     .flatten()

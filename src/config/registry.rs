@@ -14,6 +14,7 @@
 pub const EFFECTIVE: &[&str] = &[
     "always-show-logo",
     "bind",
+    "client-output-buffer-limit",
     "client-query-buffer-limit",
     "daemonize",
     "databases",
@@ -43,6 +44,7 @@ pub const EFFECTIVE: &[&str] = &[
     "tcp-backlog",
     "tcp-keepalive",
     "threads",
+    "tracking-table-max-keys",
     "timeout",
     "unixsocket",
     "unixsocketperm",

@@ -96,6 +96,10 @@ pub struct ClientShared {
     pub subs: [AtomicU32; 3],
     /// In MONITOR mode (flag `O`).
     pub monitor: AtomicBool,
+    /// The connection's slot in its worker, for deliveries from others.
+    pub token: AtomicU32,
+    /// CLIENT TRACKING settings, read by whoever sends it invalidations.
+    pub tracking: Mutex<crate::tracking::TrackingConf>,
     /// The waiter while blocked, so CLIENT UNBLOCK can reach it.
     pub waiter: Mutex<Option<Arc<crate::store::waiters::Waiter>>>,
 }
@@ -136,6 +140,13 @@ pub struct ClientState {
     pub worker: u32,
     /// See `worker`.
     pub token: u32,
+    /// Tracking on (a copy of the shared settings, for the hot path).
+    pub tracking: Option<crate::tracking::TrackingConf>,
+    /// CLIENT CACHING yes/no was given for the next command.
+    pub caching: bool,
+    /// Invalidations of keys this client's command changed: written after
+    /// its reply, as Redis 7.0 does.
+    pub pushes_after: Vec<u8>,
     /// Out-of-band messages (subscribe confirmations, messages published to
     /// itself) produced while the current command ran: they precede its
     /// reply and are never dropped by CLIENT REPLY OFF/SKIP.
@@ -161,6 +172,9 @@ impl ClientState {
             watch_dirty: Default::default(),
             subs: Default::default(),
             monitor: false,
+            tracking: None,
+            caching: false,
+            pushes_after: Vec::new(),
             worker: 0,
             token: 0,
             pushes: Vec::new(),
@@ -242,6 +256,9 @@ impl Client {
                 watch_dirty: Default::default(),
                 subs: Default::default(),
                 monitor: false,
+                tracking: None,
+                caching: false,
+                pushes_after: Vec::new(),
                 worker: shared.worker as u32,
                 token: 0,
                 pushes: Vec::new(),

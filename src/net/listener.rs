@@ -249,6 +249,8 @@ fn hand_out(
         net_in: 0.into(),
         subs: Default::default(),
         monitor: Default::default(),
+        token: Default::default(),
+        tracking: Default::default(),
         waiter: Default::default(),
     });
     srv.clients.lock().insert(id, shared.clone());

@@ -48,11 +48,30 @@ pub enum Msg {
 
 /// One frame for several connections of a worker.
 pub struct Delivery {
-    /// A RESP2 push frame (`*` first; RESP3 clients get `>` instead), or a
-    /// MONITOR line (`+` first, the same in both protocols).
+    /// The bytes; what they are depends on `kind`.
     pub frame: std::sync::Arc<[u8]>,
     /// (client id, token) of each receiver.
     pub targets: Vec<(u64, u32)>,
+    /// How the receiving worker writes `frame`.
+    pub kind: DeliveryKind,
+}
+
+/// How a delivered frame reaches a connection's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// A Pub/Sub message as a RESP2 frame: RESP3 clients get it with `>`
+    /// for `*`; dropped if the client left Pub/Sub mode meanwhile.
+    PubSub,
+    /// Bytes written as they are (MONITOR lines, RESP3-only pushes).
+    Raw,
+    /// A client-side caching invalidation whose frame is the payload (an
+    /// array of keys, empty for the null of a flush): a RESP3 push, or for
+    /// a RESP2 redirection target in Pub/Sub mode, a message on
+    /// `__redis__:invalidate`.
+    Invalidation {
+        /// Sent to a REDIRECT target (RESP2 only receives it then).
+        via_redirect: bool,
+    },
 }
 
 thread_local! {
@@ -203,16 +222,26 @@ impl Worker {
             if !self.blocked.is_empty() {
                 self.check_blocked();
             }
-            // Messages this worker's own commands sent to its connections
-            // (Pub/Sub, MONITOR) leave with this turn's replies.
+            // BCAST invalidations of the keys changed this turn, then the
+            // messages this worker's own commands sent to its connections
+            // (Pub/Sub, MONITOR, tracking) leave with this turn's replies.
+            if crate::tracking::has_pending_bcast() {
+                crate::tracking::flush_bcast(&self.srv);
+            }
             if !self.mailbox.queue.lock().is_empty() {
                 self.drain_mailbox();
             }
             self.flush_pending();
             if Instant::now() >= next_cron {
                 self.cron();
-                // Expired-key notifications of the cycle, for this
-                // worker's own subscribers.
+                // Expired-key notifications and invalidations of the
+                // cycle, for this worker's own clients.
+                if crate::tracking::has_pending() {
+                    crate::tracking::flush(&self.srv, None);
+                }
+                if crate::tracking::has_pending_bcast() {
+                    crate::tracking::flush_bcast(&self.srv);
+                }
                 if !self.mailbox.queue.lock().is_empty() {
                     self.drain_mailbox();
                     self.flush_pending();
@@ -299,6 +328,7 @@ impl Worker {
         let auth_ok = !self.srv.hot.auth_required.load(Relaxed);
         let mut client = Client::new(conn, shared, auth_ok);
         client.state.token = t as u32;
+        client.shared.token.store(t as u32, Relaxed);
         self.clients[t] = Some(client);
         self.drive(t);
     }
@@ -475,6 +505,9 @@ impl Worker {
         if c.state.monitor {
             crate::commands::monitor::stop(&self.srv, c.shared.id);
         }
+        if c.state.tracking.is_some() {
+            crate::tracking::TRACKING.disable(&c.shared);
+        }
         if let Some(w) = c.blocked.take() {
             if w.transition(WAITING, GONE) {
                 crate::commands::blocking::forget(&self.srv, &w);
@@ -537,16 +570,29 @@ impl Worker {
                 if c.shared.id != id {
                     continue;
                 }
-                if d.frame.first() == Some(&b'*') {
-                    // A message published before this client's last
-                    // UNSUBSCRIBE ran must not reach a client that left
-                    // Pub/Sub mode.
-                    if !c.state.subs.any() {
-                        continue;
+                match d.kind {
+                    DeliveryKind::PubSub => {
+                        // A message published before this client's last
+                        // UNSUBSCRIBE ran must not reach a client that left
+                        // Pub/Sub mode.
+                        if !c.state.subs.any() {
+                            continue;
+                        }
+                        crate::pubsub::append_frame(&mut c.out.buf, &d.frame, c.out.resp3);
                     }
-                    crate::pubsub::append_frame(&mut c.out.buf, &d.frame, c.out.resp3);
-                } else {
-                    c.out.buf.extend_from_slice(&d.frame);
+                    DeliveryKind::Raw => c.out.buf.extend_from_slice(&d.frame),
+                    DeliveryKind::Invalidation { via_redirect } => {
+                        let payload = (!d.frame.is_empty()).then_some(&d.frame[..]);
+                        if c.out.resp3 {
+                            let f = crate::tracking::resp3_invalidation(payload);
+                            c.out.buf.extend_from_slice(&f);
+                        } else if via_redirect && c.state.subs.any() {
+                            let f = crate::tracking::resp2_invalidation(payload);
+                            c.out.buf.extend_from_slice(&f);
+                        } else {
+                            continue;
+                        }
+                    }
                 }
                 if !c.write_blocked && !c.write_queued {
                     c.write_queued = true;
@@ -600,6 +646,9 @@ impl Worker {
     /// Periodic work: active expiry over this worker's shards and idle
     /// client timeouts.
     fn cron(&mut self) {
+        if self.srv.hot.cron_paused.load(Relaxed) {
+            return;
+        }
         let now = Server::now_ms();
         crate::store::update_lru_clock(now);
         let hz = self.srv.hot.hz.load(Relaxed).max(1);
@@ -615,6 +664,9 @@ impl Worker {
                 |db, key| crate::commands::notify::expired_in_background(&self.srv, db, key),
             );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
+        }
+        if self.idx == 0 && crate::tracking::TRACKING.keys.load(Relaxed) > 0 {
+            crate::commands::tracking::enforce_table_limit(&self.srv);
         }
         for c in self.clients.iter_mut().flatten() {
             if now - c.shared.last_interaction_ms.load(Relaxed) > 2000 {

@@ -88,6 +88,10 @@ impl ExpireCycle {
                             if db.remove(k, h).is_some() {
                                 stats.expired += 1;
                                 sh.watchers.touch(dbi, k, false);
+                                let tracking = &crate::tracking::TRACKING;
+                                if !tracking.idle() {
+                                    tracking.key_changed(&mut sh.tracked, k, 0);
+                                }
                                 on_expired(dbi, k);
                             }
                         }

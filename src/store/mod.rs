@@ -90,6 +90,8 @@ pub struct Shard {
     pub waiters: waiters::Waiters,
     /// Clients WATCHing keys of this shard.
     pub watchers: waiters::Watchers,
+    /// Keys of this shard that tracking clients may cache.
+    pub tracked: crate::tracking::TrackedKeys,
 }
 
 /// Padding so that neighbouring shard locks don't share a cache line.
@@ -116,6 +118,7 @@ impl Keyspace {
                     dbs: (0..num_dbs).map(|_| Db::default()).collect(),
                     waiters: waiters::Waiters::default(),
                     watchers: waiters::Watchers::default(),
+                    tracked: Default::default(),
                 }))
             })
             .collect();
