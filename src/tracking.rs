@@ -434,7 +434,8 @@ pub fn flush_bcast(srv: &Server) {
         return;
     }
     let reg = TRACKING.prefixes.read();
-    let mut sends: Vec<(u64, Vec<&[u8]>, Vec<u64>)> = Vec::new();
+    // (client, the changed keys matching one of its prefixes)
+    let mut sends: Vec<(u64, Vec<&(Vec<u8>, u64)>)> = Vec::new();
     for p in reg.iter() {
         let matching: Vec<&(Vec<u8>, u64)> = changed
             .iter()
@@ -444,13 +445,11 @@ pub fn flush_bcast(srv: &Server) {
             continue;
         }
         for &id in &p.clients {
-            let keys: Vec<&[u8]> = matching.iter().map(|(k, _)| &k[..]).collect();
-            let by: Vec<u64> = matching.iter().map(|(_, b)| *b).collect();
-            sends.push((id, keys, by));
+            sends.push((id, matching.clone()));
         }
     }
     drop(reg);
-    for (id, keys, by) in sends {
+    for (id, changes) in sends {
         let noloop = srv
             .clients
             .lock()
@@ -458,10 +457,10 @@ pub fn flush_bcast(srv: &Server) {
             .is_some_and(|c| c.tracking.lock().noloop);
         // The last change of each key decides whether NOLOOP hides it.
         let mut last: Vec<(&[u8], u64)> = Vec::new();
-        for (k, b) in keys.iter().zip(by) {
-            match last.iter_mut().find(|(lk, _)| lk == k) {
-                Some(e) => e.1 = b,
-                None => last.push((k, b)),
+        for (k, b) in changes {
+            match last.iter_mut().find(|(lk, _)| *lk == &k[..]) {
+                Some(e) => e.1 = *b,
+                None => last.push((k, *b)),
             }
         }
         let list: Vec<&[u8]> = last
