@@ -105,13 +105,16 @@ pub struct Tracking {
     toggle: Mutex<()>,
 }
 
+/// A changed key and the client that changed it (0: none).
+type Change = (Vec<u8>, u64);
+
 /// Invalidations queued on this thread by the running command.
 #[derive(Default)]
 struct Pending {
     /// (key, clients that tracked it, client that changed it or 0).
     keys: Vec<(Vec<u8>, Vec<u64>, u64)>,
     /// Changed keys for BCAST prefixes: (key, client that changed it or 0).
-    bcast: Vec<(Vec<u8>, u64)>,
+    bcast: Vec<Change>,
     /// FLUSHDB/FLUSHALL ran: every tracking client gets a null invalidation.
     flushed: bool,
 }
@@ -435,9 +438,9 @@ pub fn flush_bcast(srv: &Server) {
     }
     let reg = TRACKING.prefixes.read();
     // (client, the changed keys matching one of its prefixes)
-    let mut sends: Vec<(u64, Vec<&(Vec<u8>, u64)>)> = Vec::new();
+    let mut sends: Vec<(u64, Vec<&Change>)> = Vec::new();
     for p in reg.iter() {
-        let matching: Vec<&(Vec<u8>, u64)> = changed
+        let matching: Vec<&Change> = changed
             .iter()
             .filter(|(k, _)| k.starts_with(&p.prefix))
             .collect();
