@@ -440,3 +440,73 @@ fn watch_sees_expiry() {
         .expect("exec");
     assert_eq!(res, None, "EXEC must fail: the watched key expired");
 }
+
+/// CLIENT TRACKING: a RESP3 client caching a key read on one worker gets an
+/// invalidation push when another client changes it; a BCAST client
+/// redirecting to a RESP2 subscriber gets the prefix's keys as
+/// `__redis__:invalidate` messages.
+#[test]
+fn tracking_invalidates_across_workers() {
+    let srv = Server::start(&["--threads", "3"]);
+    let mut t = srv.raw();
+    let mut tr = BufReader::new(t.try_clone().expect("clone"));
+    t.write_all(&cmd(&[b"HELLO", b"3"])).expect("write");
+    let mut line = String::new();
+    tr.read_line(&mut line).expect("hello");
+    assert!(line.starts_with('%'), "{line}");
+    // Skip the 7 map entries of HELLO's reply.
+    for _ in 0..14 {
+        reply(&mut tr);
+    }
+    t.write_all(&cmd(&[b"CLIENT", b"TRACKING", b"ON"]))
+        .expect("write");
+    assert_eq!(reply(&mut tr), ["+OK"]);
+    let mut c = srv.conn();
+    let _: () = c.set("cached", "1").expect("set");
+    t.write_all(&cmd(&[b"GET", b"cached"])).expect("write");
+    assert_eq!(reply(&mut tr), ["1"]);
+    let _: () = c.set("cached", "2").expect("set");
+    assert_eq!(reply(&mut tr), ["invalidate", "cached"]);
+    // Invalidated once: a second change sends nothing until it is read again.
+    let _: () = c.set("cached", "3").expect("set");
+    t.write_all(&cmd(&[b"PING"])).expect("write");
+    assert_eq!(reply(&mut tr), ["+PONG"]);
+
+    // BCAST with a prefix, redirected to a RESP2 subscriber.
+    let mut sub = srv.raw();
+    let mut sr = BufReader::new(sub.try_clone().expect("clone"));
+    sub.write_all(&cmd(&[b"CLIENT", b"ID"])).expect("write");
+    let id = reply(&mut sr)[0].trim_start_matches(':').to_string();
+    sub.write_all(&cmd(&[b"SUBSCRIBE", b"__redis__:invalidate"]))
+        .expect("write");
+    assert_eq!(reply(&mut sr), ["subscribe", "__redis__:invalidate", ":1"]);
+    let mut b = srv.conn();
+    let _: () = redis::cmd("CLIENT")
+        .arg("TRACKING")
+        .arg("ON")
+        .arg("BCAST")
+        .arg("PREFIX")
+        .arg("user:")
+        .arg("REDIRECT")
+        .arg(&id)
+        .query(&mut b)
+        .expect("tracking");
+    let _: () = c.set("user:1", "x").expect("set");
+    assert_eq!(
+        reply(&mut sr),
+        ["message", "__redis__:invalidate", "user:1"]
+    );
+    let _: () = c.set("other", "x").expect("set");
+    let _: () = c.set("user:2", "x").expect("set");
+    assert_eq!(
+        reply(&mut sr),
+        ["message", "__redis__:invalidate", "user:2"],
+        "keys outside the prefix are not sent"
+    );
+    let info: String = redis::cmd("CLIENT")
+        .arg("TRACKINGINFO")
+        .query::<redis::Value>(&mut b)
+        .map(|v| format!("{v:?}"))
+        .expect("trackinginfo");
+    assert!(info.contains("bcast"), "{info}");
+}
