@@ -405,10 +405,13 @@ fn client_info(ctx: &mut Ctx, _args: Args) -> CmdResult {
 }
 
 fn kill_client(ctx: &mut Ctx, c: &ClientShared) {
-    c.kill.store(true, Relaxed);
     if c.id == ctx.client.id {
+        // The caller still gets its reply, then the connection closes.
         ctx.client.close_after_reply = true;
-    } else if let Some(mb) = ctx.srv.mailboxes.get().and_then(|m| m.get(c.worker)) {
+        return;
+    }
+    c.kill.store(true, Relaxed);
+    if let Some(mb) = ctx.srv.mailboxes.get().and_then(|m| m.get(c.worker)) {
         mb.wake();
     }
 }

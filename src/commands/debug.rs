@@ -29,6 +29,11 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
                     "    Reply with a test value of the specified type.",
                     "RELOAD [option ...]",
                     "    Save the RDB on disk and reload it back to memory.",
+                    "POPULATE <count> [<prefix>] [<size>]",
+                    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                    "    it is used instead of the 'key' prefix. These are not propagated to",
+                    "    replicas. Cluster slots are not respected so keys not belonging to the",
+                    "    current node can be created in cluster mode.",
                     "PAUSE-CRON <0|1>",
                     "    Stop periodic cron job processing.",
                     "SET-ACTIVE-EXPIRE <0|1>",
@@ -67,6 +72,7 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
             ctx.out.ok();
             Ok(())
         }
+        (b"populate", 3..=5) => populate(ctx, args),
         (b"log", 3) => {
             crate::warning!("DEBUG LOG: {}", args.text(2));
             ctx.out.ok();
@@ -311,6 +317,49 @@ fn reload(ctx: &mut Ctx, args: Args) -> CmdResult {
     crate::persist::snapshot::load_locked(srv, ctx.keys.locked())
         .map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
     crate::notice!("DB reloaded by DEBUG RELOAD");
+    ctx.out.ok();
+    Ok(())
+}
+
+/// DEBUG POPULATE count [prefix] [size]: `prefix:N` = `value:N` (cut or
+/// zero-padded to `size`) for every N below count whose key is free, as
+/// the test suite uses it to fill a database quickly.
+fn populate(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let count = args
+        .int(2)
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| CmdError::err("value is out of range, must be positive"))?;
+    let prefix = if args.len() > 3 { args.get(3) } else { b"key" };
+    let size = if args.len() > 4 {
+        let n = args
+            .int(4)
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| CmdError::err("value is out of range, must be positive"))?;
+        Some(n as usize)
+    } else {
+        None
+    };
+    let mut key = Vec::new();
+    let mut val = Vec::new();
+    for j in 0..count {
+        key.clear();
+        key.extend_from_slice(prefix);
+        key.push(b':');
+        key.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+        ctx.keys.forget_memo();
+        if ctx.keys.exists(&key)? {
+            continue;
+        }
+        val.clear();
+        val.extend_from_slice(b"value:");
+        val.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+        if let Some(n) = size {
+            val.resize(n, 0);
+        }
+        super::strings::store_string(&mut ctx.keys, &key, &val, None)?;
+    }
     ctx.out.ok();
     Ok(())
 }

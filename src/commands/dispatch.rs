@@ -37,6 +37,9 @@ pub enum BatchOutcome {
 pub fn execute_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome {
     let mut inline_buf: Vec<u8> = Vec::new();
     let mut inline_ranges: Vec<Range<usize>> = Vec::new();
+    // CLIENT LIST's `qbuf` counts the commands being run, as Redis's
+    // query buffer still holds them while they execute.
+    c.shared.qbuf.store(c.pending_input(), Relaxed);
     loop {
         if c.state.close_after_reply {
             return BatchOutcome::Done;

@@ -65,7 +65,11 @@ fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult {
         .collect();
     let mut cfg = ctx.srv.config.write();
     let before = cfg.clone();
-    let changed = cfg.set(&pairs).map_err(CmdError::raw)?;
+    let who = crate::config::SetContext {
+        client_is_local: ctx.client.local,
+        loading: false,
+    };
+    let changed = cfg.set_with(&pairs, who).map_err(CmdError::raw)?;
     for name in &changed {
         if let Err(why) = apply_change(ctx.srv, &cfg, name, &changed) {
             // Like Redis: a change that can't be applied undoes the whole call.
