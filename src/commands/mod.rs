@@ -379,14 +379,10 @@ impl<'k> Keys<'k> {
         }
     }
 
-    /// [`Keys::read`] recording `expired` and `keymiss` events.
+    /// One lookup with lazy expiry that records an `expired` event if the
+    /// key expired now; true if it exists afterwards.
     #[cold]
-    fn read_notifying(
-        &mut self,
-        key: &[u8],
-        shard: usize,
-        hash: u64,
-    ) -> Result<Option<EntryRef<'_>>, CmdError> {
+    fn lookup_notifying(&mut self, key: &[u8], shard: usize, hash: u64) -> Result<bool, CmdError> {
         let before = self.expired;
         let found = lookup_in(
             &mut self.locked,
@@ -401,7 +397,18 @@ impl<'k> Keys<'k> {
         if self.expired != before {
             self.notify(config_notify::EXPIRED, "expired", key);
         }
-        if !found {
+        Ok(found)
+    }
+
+    /// [`Keys::read`] recording `expired` and `keymiss` events.
+    #[cold]
+    fn read_notifying(
+        &mut self,
+        key: &[u8],
+        shard: usize,
+        hash: u64,
+    ) -> Result<Option<EntryRef<'_>>, CmdError> {
+        if !self.lookup_notifying(key, shard, hash)? {
             self.misses += 1;
             self.notify(config_notify::KEY_MISS, "keymiss", key);
             return Ok(None);
@@ -416,24 +423,8 @@ impl<'k> Keys<'k> {
     /// Looks a key up for modification (lazy expiry, no hit stats).
     pub fn write(&mut self, key: &[u8]) -> Result<Option<EntryMut<'_>>, CmdError> {
         let (shard, hash) = self.locate(key);
-        if self.notify & config_notify::EXPIRED != 0 {
-            let before = self.expired;
-            let found = lookup_in(
-                &mut self.locked,
-                self.db,
-                self.now_ms,
-                shard,
-                hash,
-                key,
-                &mut self.expired,
-            )?
-            .is_some();
-            if self.expired != before {
-                self.notify(config_notify::EXPIRED, "expired", key);
-            }
-            if !found {
-                return Ok(None);
-            }
+        if self.notify & config_notify::EXPIRED != 0 && !self.lookup_notifying(key, shard, hash)? {
+            return Ok(None);
         }
         lookup_in(
             &mut self.locked,

@@ -446,6 +446,13 @@ impl Worker {
         c.shared.qbuf.store(c.filled, Relaxed);
         c.shared.omem.store(c.pending_output(), Relaxed);
         c.publish_session();
+        if c.state.close_after_reply {
+            // Leave the registry now, not once the last reply is written:
+            // a client that read its QUIT reply may act on the connection
+            // being gone (a tracking redirection must then be broken), as
+            // Redis frees such clients before it runs anything else.
+            srv.clients.lock().remove(&c.shared.id);
+        }
         if close {
             self.close(t);
             return;

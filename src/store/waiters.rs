@@ -108,6 +108,15 @@ pub struct Waiters {
     map: HashMap<Vec<u8>, VecDeque<Arc<Waiter>>>,
 }
 
+/// The keys of database `db` among registry keys made by [`slot_key`].
+fn keys_in_db<'a>(slots: impl Iterator<Item = &'a Vec<u8>>, db: usize) -> Vec<Vec<u8>> {
+    let prefix = (db as u64).to_le_bytes();
+    slots
+        .filter(|k| k.starts_with(&prefix))
+        .map(|k| k[8..].to_vec())
+        .collect()
+}
+
 fn slot_key(db: usize, key: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(key.len() + 8);
     k.extend_from_slice(&(db as u64).to_le_bytes());
@@ -157,12 +166,7 @@ impl Waiters {
     /// Every (database, key) with waiters, for SWAPDB and FLUSHALL-like
     /// commands that change many keys at once.
     pub fn keys_in_db(&self, db: usize) -> Vec<Vec<u8>> {
-        let prefix = (db as u64).to_le_bytes();
-        self.map
-            .keys()
-            .filter(|k| k.starts_with(&prefix))
-            .map(|k| k[8..].to_vec())
-            .collect()
+        keys_in_db(self.map.keys(), db)
     }
 }
 
@@ -265,12 +269,7 @@ impl Watchers {
 
     /// The keys of database `db` watched here.
     pub fn keys_in_db(&self, db: usize) -> Vec<Vec<u8>> {
-        let prefix = (db as u64).to_le_bytes();
-        self.map
-            .keys()
-            .filter(|k| k.starts_with(&prefix))
-            .map(|k| k[8..].to_vec())
-            .collect()
+        keys_in_db(self.map.keys(), db)
     }
 
     /// Applies a whole-database change to the watchers of `key` in `db`.
