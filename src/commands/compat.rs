@@ -35,8 +35,8 @@ nothing synchronises: two commands written on two sockets a few microseconds apa
 run in the order they were sent. With several workers the sockets may belong to
 different threads, and the command sent second may run first. Wait for a reply (or,
 as the Redis suite mostly does, for `blocked_clients` to rise) before relying on
-that order. The one suite test that relies on it without waiting
-(`tests/redis-suite/multithread-skips.txt`) runs only with `threads 1`.
+that order. The few suite tests that rely on it without waiting
+(`tests/redis-suite/multithread-skips.txt`) run only with `threads 1`.
 ";
 
 /// Renders the whole document.

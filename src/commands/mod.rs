@@ -491,10 +491,21 @@ impl<'k> Keys<'k> {
         ty: ValueType,
         make: impl FnOnce() -> Value,
     ) -> Result<&mut Value, CmdError> {
-        if self.write(key)?.is_none() {
-            let entry = Entry::new(key, NewValue::Obj(Box::new(make())), None);
-            self.insert(key, entry)?;
+        // One table lookup when the key exists, the common case of every
+        // LPUSH, SADD, HSET or ZADD after the first.
+        if let Some(v) = self.obj_mut(key, ty)? {
+            let found: *mut Value = v;
+            // SAFETY: `found` is the `&mut Value` just borrowed from `self`;
+            // the borrow checker cannot see that this branch returns it
+            // (returning a borrow conditionally extends it to the whole
+            // function), so it is passed through a pointer. Nothing touches
+            // `self` in between and the result borrows `self` exclusively
+            // again, so this is the same borrow handed back.
+            // (`scripts/callgrind-compare -t lpush`: one lookup less per push.)
+            return Ok(unsafe { &mut *found });
         }
+        let entry = Entry::new(key, NewValue::Obj(Box::new(make())), None);
+        self.insert(key, entry)?;
         self.obj_mut(key, ty)?.ok_or(CmdError::NoSuchKey)
     }
 
