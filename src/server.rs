@@ -278,12 +278,20 @@ impl Server {
             .unwrap_or(0)
     }
 
-    /// Unix time in microseconds.
+    /// Unix time in microseconds. Read twice per command (its clock and
+    /// its duration), so it calls `clock_gettime` directly: `SystemTime`'s
+    /// checked conversions cost about 2% of LPUSH's CPU time (perf).
     pub fn now_us() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_micros() as i64)
-            .unwrap_or(0)
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime only writes the timespec it is given.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+        if rc != 0 {
+            return 0;
+        }
+        ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000
     }
 
     /// Copies the hot settings out of `cfg`.

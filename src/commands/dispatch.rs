@@ -418,13 +418,17 @@ fn check_and_run(
     if let Some(shared) = shared {
         shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
     }
-    let now_ms = Server::now_us() / 1000;
+    // One clock read serves the command's expiry clock and its duration.
+    let start_us = Server::now_us();
+    let now_ms = start_us / 1000;
     let keys = Keys::new(locked, state.db, now_ms, planned);
     let serving = match mode {
         Mode::Serving(_, key) => Some(key.to_vec()),
         Mode::Normal => None,
     };
-    let (block, mut keys) = invoke(srv, stats, state, out, cmd, handler, args, keys, serving);
+    let (block, mut keys) = invoke(
+        srv, stats, state, out, cmd, handler, args, keys, serving, start_us,
+    );
     if matches!(mode, Mode::Normal) {
         super::monitor::feed(srv, state, shared, cmd, args);
         // CLIENT CACHING applies to the next command only (the whole
@@ -487,8 +491,8 @@ pub fn invoke<'k>(
     args: Args<'_>,
     mut keys: Keys<'k>,
     serving: Option<Vec<u8>>,
+    start_us: i64,
 ) -> (Option<BlockSpec>, Keys<'k>) {
-    let start_us = Server::now_us();
     keys.db = state.db;
     keys.expired = 0;
     keys.hits = 0;

@@ -351,7 +351,10 @@ pub fn exec(
             ));
             continue;
         };
-        let (_, k) = invoke(srv, stats, state, out, cmd, handler, args, keys, None);
+        let start_us = Server::now_us();
+        let (_, k) = invoke(
+            srv, stats, state, out, cmd, handler, args, keys, None, start_us,
+        );
         keys = k;
         super::monitor::feed(srv, state, shared, cmd, args);
     }

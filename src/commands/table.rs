@@ -30,6 +30,44 @@ pub struct Command {
     pub subcommands: HashMap<Vec<u8>, usize>,
     /// The container's id for a subcommand.
     pub parent: Option<usize>,
+    /// The one key spec, when it is a plain index range (most commands):
+    /// keys are found without the general key-spec walk.
+    simple_keys: Option<SimpleKeys>,
+}
+
+/// A key spec of the form "from argument `first` to `lastkey` (negative:
+/// from the end) every `step`", the fast path of [`Command::for_each_key`].
+#[derive(Clone, Copy, Debug)]
+struct SimpleKeys {
+    first: i64,
+    lastkey: i64,
+    step: i64,
+}
+
+impl SimpleKeys {
+    fn of(m: &CommandMeta) -> Option<SimpleKeys> {
+        use meta::{key_flags, BeginSearch, FindKeys};
+        let [spec] = m.key_specs else { return None };
+        let odd = key_flags::NOT_KEY | key_flags::VARIABLE_FLAGS | key_flags::INCOMPLETE;
+        if spec.flags & odd != 0 {
+            return None;
+        }
+        match (spec.begin_search, spec.find_keys) {
+            (
+                BeginSearch::Index(first),
+                FindKeys::Range {
+                    lastkey,
+                    step,
+                    limit: 0,
+                },
+            ) if first > 0 && step > 0 => Some(SimpleKeys {
+                first: first as i64,
+                lastkey: lastkey as i64,
+                step: step as i64,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Result of looking a request up.
@@ -113,6 +151,7 @@ impl CommandTable {
             fullname,
             subcommands: HashMap::default(),
             parent,
+            simple_keys: SimpleKeys::of(m),
         });
         id
     }
@@ -186,6 +225,22 @@ impl Command {
     /// Returns false when the specs can't locate every key (SORT ... STORE):
     /// the caller must then lock the whole keyspace.
     pub fn for_each_key<'a>(&self, args: Args<'a>, mut f: impl FnMut(&'a [u8])) -> bool {
+        if let Some(sk) = self.simple_keys {
+            let argc = args.len() as i64;
+            let last = if sk.lastkey >= 0 {
+                sk.first + sk.lastkey
+            } else {
+                argc + sk.lastkey
+            };
+            if self.meta.arity_ok(args.len()) && sk.first <= last && last < argc {
+                let mut pos = sk.first;
+                while pos <= last {
+                    f(args.get(pos as usize));
+                    pos += sk.step;
+                }
+                return true;
+            }
+        }
         !matches!(
             meta::key_positions(
                 self.meta,
@@ -195,5 +250,49 @@ impl Command {
             ),
             Err(meta::GetKeysError::NeedsCustomFinder(_))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The simple-key fast path finds exactly what the general key-spec
+    /// walk finds, for every command and argument count.
+    #[test]
+    fn simple_key_fast_path_matches_the_key_specs() {
+        let t = CommandTable::build();
+        let words: Vec<Vec<u8>> = (0..12).map(|i| format!("a{i}").into_bytes()).collect();
+        let mut checked = 0;
+        for c in t.list.iter().filter(|c| c.simple_keys.is_some()) {
+            for argc in 1..words.len() {
+                let ranges: Vec<std::ops::Range<usize>> = {
+                    let mut v = Vec::new();
+                    let mut off = 0;
+                    for w in &words[..argc] {
+                        v.push(off..off + w.len());
+                        off += w.len();
+                    }
+                    v
+                };
+                let buf: Vec<u8> = words[..argc].concat();
+                let args = Args::new(&buf, &ranges);
+                let mut fast = Vec::new();
+                let fast_ok = c.for_each_key(args, |k| fast.push(k.to_vec()));
+                let mut slow = Vec::new();
+                let slow_res = meta::key_positions(
+                    c.meta,
+                    argc,
+                    |i| args.get(i),
+                    |p| slow.push(args.get(p).to_vec()),
+                );
+                if slow_res.is_ok() {
+                    assert!(fast_ok, "{}", c.fullname);
+                    assert_eq!(fast, slow, "{} with {argc} arguments", c.fullname);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} cases compared");
     }
 }
