@@ -291,7 +291,7 @@ impl Server {
         if rc != 0 {
             return 0;
         }
-        ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000
+        ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
     }
 
     /// Copies the hot settings out of `cfg`.
