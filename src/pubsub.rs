@@ -178,16 +178,12 @@ pub struct Publisher<'a> {
 }
 
 impl PubSub {
-    /// Adds a subscription; false if the client already had it.
-    pub fn subscribe(&self, kind: Kind, name: &[u8], sub: Subscriber) -> bool {
+    /// Adds a subscription. The caller checked that the client doesn't
+    /// hold it yet (its own set of names), so this is a push, not a search.
+    pub fn subscribe(&self, kind: Kind, name: &[u8], sub: Subscriber) {
         let mut reg = self.reg.write();
-        let list = reg.table(kind).entry(name.into()).or_default();
-        if list.contains(&sub) {
-            return false;
-        }
-        list.push(sub);
+        reg.table(kind).entry(name.into()).or_default().push(sub);
         self.subscriptions.fetch_add(1, Relaxed);
-        true
     }
 
     /// Removes a subscription; false if there was none.
@@ -262,7 +258,11 @@ impl PubSub {
         let reg = self.reg.read();
         let mut batches: Vec<Vec<Delivery>> = Vec::new();
         let mut receivers = 0;
-        let mut deliver = |frame: Arc<[u8]>, subs: &[Subscriber], me: &mut Publisher<'_>| {
+        let mut deliver = |frame: Arc<[u8]>,
+                           topic: (Kind, &[u8]),
+                           subs: &[Subscriber],
+                           me: &mut Publisher<'_>| {
+            let name: Arc<[u8]> = topic.1.into();
             receivers += subs.len();
             for s in subs {
                 if s.client_id == me.client_id {
@@ -282,22 +282,24 @@ impl PubSub {
                         frame: frame.clone(),
                         targets: vec![(s.client_id, s.token)],
                         kind: DeliveryKind::PubSub,
+                        topic: Some((topic.0, name.clone())),
                     }),
                 }
             }
         };
-        let (table, word): (&Table, &[u8]) = if shard {
-            (&reg.shard, b"smessage")
+        let (table, word, kind): (&Table, &[u8], Kind) = if shard {
+            (&reg.shard, b"smessage", Kind::Shard)
         } else {
-            (&reg.channels, b"message")
+            (&reg.channels, b"message", Kind::Channel)
         };
         if let Some(subs) = table.get(channel) {
-            deliver(frame(&[word, channel, msg]), subs, me);
+            deliver(frame(&[word, channel, msg]), (kind, channel), subs, me);
         }
         if !shard {
             for (pat, subs) in &reg.patterns {
                 if glob_match(pat, channel, false) {
-                    deliver(frame(&[b"pmessage", pat, channel, msg]), subs, me);
+                    let f = frame(&[b"pmessage", pat, channel, msg]);
+                    deliver(f, (Kind::Pattern, pat), subs, me);
                 }
             }
         }
@@ -328,12 +330,11 @@ mod tests {
     }
 
     #[test]
-    fn subscribe_is_idempotent_and_counted() {
+    fn subscriptions_are_counted_and_removed() {
         let ps = PubSub::default();
-        assert!(ps.subscribe(Kind::Channel, b"a", sub(1)));
-        assert!(!ps.subscribe(Kind::Channel, b"a", sub(1)));
-        assert!(ps.subscribe(Kind::Channel, b"a", sub(2)));
-        assert!(ps.subscribe(Kind::Pattern, b"a*", sub(1)));
+        ps.subscribe(Kind::Channel, b"a", sub(1));
+        ps.subscribe(Kind::Channel, b"a", sub(2));
+        ps.subscribe(Kind::Pattern, b"a*", sub(1));
         assert_eq!(ps.numsub(Kind::Channel, b"a"), 2);
         assert_eq!(ps.count(Kind::Pattern), 1);
         assert!(ps.unsubscribe(Kind::Channel, b"a", 1));

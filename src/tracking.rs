@@ -388,6 +388,7 @@ fn deliver_remote(srv: &Server, target: &ClientShared, kind: DeliveryKind, frame
             frame: frame.into(),
             targets: vec![(target.id, token)],
             kind,
+            topic: None,
         };
         mb.send_from(Msg::Deliver(vec![d]), current_worker() == Some(w));
     }
@@ -436,45 +437,53 @@ pub fn flush_bcast(srv: &Server) {
     if changed.is_empty() {
         return;
     }
-    let reg = TRACKING.prefixes.read();
-    // (client, the changed keys matching one of its prefixes)
-    let mut sends: Vec<(u64, Vec<&Change>)> = Vec::new();
-    for p in reg.iter() {
-        let matching: Vec<&Change> = changed
-            .iter()
-            .filter(|(k, _)| k.starts_with(&p.prefix))
-            .collect();
-        if matching.is_empty() {
-            continue;
-        }
-        for &id in &p.clients {
-            sends.push((id, matching.clone()));
+    // The last change of each key decides whether NOLOOP hides it (a key
+    // written by the client, then expired, is sent).
+    let mut last: HashMap<&[u8], u64> = HashMap::with_capacity(changed.len());
+    let mut order: Vec<&[u8]> = Vec::with_capacity(changed.len());
+    for (k, by) in &changed {
+        if last.insert(k, *by).is_none() {
+            order.push(k);
         }
     }
-    drop(reg);
-    for (id, changes) in sends {
+    // (client, its prefix's keys) for every prefix with changed keys.
+    let mut sends: Vec<(u64, std::rc::Rc<Vec<&[u8]>>)> = Vec::new();
+    {
+        let reg = TRACKING.prefixes.read();
+        for p in reg.iter() {
+            let keys: Vec<&[u8]> = order
+                .iter()
+                .copied()
+                .filter(|k| k.starts_with(&p.prefix))
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let keys = std::rc::Rc::new(keys);
+            for &id in &p.clients {
+                sends.push((id, keys.clone()));
+            }
+        }
+    }
+    for (id, keys) in sends {
         let noloop = srv
             .clients
             .lock()
             .get(&id)
             .is_some_and(|c| c.tracking.lock().noloop);
-        // The last change of each key decides whether NOLOOP hides it.
-        let mut last: Vec<(&[u8], u64)> = Vec::new();
-        for (k, b) in changes {
-            match last.iter_mut().find(|(lk, _)| *lk == &k[..]) {
-                Some(e) => e.1 = *b,
-                None => last.push((k, *b)),
+        let payload = if noloop {
+            let own: Vec<&[u8]> = keys
+                .iter()
+                .copied()
+                .filter(|k| last.get(k) != Some(&id))
+                .collect();
+            if own.is_empty() {
+                continue;
             }
-        }
-        let list: Vec<&[u8]> = last
-            .iter()
-            .filter(|(_, b)| !(noloop && *b == id))
-            .map(|(k, _)| *k)
-            .collect();
-        if list.is_empty() {
-            continue;
-        }
-        let payload = keys_payload(&list);
+            keys_payload(&own)
+        } else {
+            keys_payload(&keys)
+        };
         let r = route(srv, id, 0, true);
         send(srv, r, Some(&payload), &mut None);
     }

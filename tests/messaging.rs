@@ -510,3 +510,16 @@ fn tracking_invalidates_across_workers() {
         .expect("trackinginfo");
     assert!(info.contains("bcast"), "{info}");
 }
+
+/// UNWATCH and SUBSCRIBE queued in MULTI, MONITOR refused inside EXEC:
+/// byte for byte what redis-server 7.0.15 answers (an UNWATCH inside EXEC
+/// once deadlocked its worker on the watched key's shard lock).
+#[test]
+fn transaction_with_unwatch_subscribe_and_monitor_matches_redis() {
+    let srv = Server::start(&["--threads", "2"]);
+    let mut s = srv.raw();
+    let input = b"WATCH k\r\nMULTI\r\nSET k 1\r\nUNWATCH\r\nEXEC\r\nMULTI\r\nSUBSCRIBE ch\r\nPING\r\nMONITOR\r\nEXEC\r\nPING\r\n";
+    let want: &[u8] = b"+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n";
+    let got = common::roundtrip(&mut s, input, want.len());
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+}

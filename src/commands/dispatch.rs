@@ -157,6 +157,10 @@ pub fn run_command(
         }
         Inner::Blocked(w) => {
             out.buf.truncate(reply_start);
+            // What the command pushed before blocking leaves now; its reply
+            // comes when it is served or times out.
+            out.buf.append(&mut state.pushes);
+            out.buf.append(&mut state.pushes_after);
             return RunOutcome::Blocked(w);
         }
     }

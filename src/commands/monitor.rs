@@ -21,6 +21,11 @@ use crate::server::Server;
 pub const COMMANDS: &[Binding] = &[bind("monitor", monitor, N)];
 
 fn monitor(ctx: &mut Ctx, _args: Args) -> CmdResult {
+    if ctx.client.in_multi {
+        return Err(super::CmdError::err(
+            "MONITOR isn't allowed for DENY BLOCKING client",
+        ));
+    }
     if ctx.client.monitor {
         // Redis ignores a second MONITOR without a reply.
         return Ok(());
@@ -82,7 +87,8 @@ pub fn feed(
             let d = Delivery {
                 frame: line.clone(),
                 targets,
-                kind: DeliveryKind::Raw,
+                kind: DeliveryKind::Monitor,
+                topic: None,
             };
             mb.send_from(Msg::Deliver(vec![d]), here == Some(w));
         }

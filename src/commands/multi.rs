@@ -70,6 +70,13 @@ impl MultiState {
         self.has_write = false;
     }
 
+    /// Bytes held by the queue's buffers.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+            + self.ranges.capacity() * std::mem::size_of::<std::ops::Range<usize>>()
+            + self.cmds.capacity() * std::mem::size_of::<(usize, std::ops::Range<usize>)>()
+    }
+
     /// Number of queued commands.
     pub fn len(&self) -> usize {
         self.cmds.len()
@@ -143,7 +150,11 @@ fn watch(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn unwatch(ctx: &mut Ctx, _args: Args) -> CmdResult {
-    unwatch_all(ctx.srv, ctx.client);
+    // Inside EXEC the watched keys' shards are locked by this very thread
+    // (and EXEC unwatches everything when it ends): nothing to do now.
+    if !ctx.client.in_multi {
+        unwatch_all(ctx.srv, ctx.client);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -362,7 +373,11 @@ pub fn exec(
     ready.append(&mut keys.ready);
     drop(keys);
     unwatch_all(srv, state);
-    m.clear();
-    state.multi_spare = Some(m);
+    // Keep the queue's buffers for the next MULTI, unless a huge
+    // transaction grew them.
+    if m.capacity() <= 64 * 1024 {
+        m.clear();
+        state.multi_spare = Some(m);
+    }
     super::dispatch::Inner::Done
 }

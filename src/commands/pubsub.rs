@@ -46,8 +46,19 @@ pub fn allowed_in_subscriber_mode(cmd: &Command) -> bool {
     )
 }
 
-/// Writes one (un)subscribe confirmation into the client's pushes.
+/// Writes one (un)subscribe confirmation into the client's pushes (inside
+/// EXEC: into the transaction's reply array, as Redis does).
 fn confirm(ctx: &mut Ctx, word: &[u8], name: Option<&[u8]>, count: usize) {
+    if ctx.client.in_multi {
+        ctx.out.push(3);
+        ctx.out.bulk(word);
+        match name {
+            Some(n) => ctx.out.bulk(n),
+            None => ctx.out.null(),
+        }
+        ctx.out.int(count as i64);
+        return;
+    }
     let mut out = ReplyBuf {
         buf: std::mem::take(&mut ctx.client.pushes),
         resp3: ctx.out.resp3,

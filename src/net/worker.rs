@@ -54,6 +54,9 @@ pub struct Delivery {
     pub targets: Vec<(u64, u32)>,
     /// How the receiving worker writes `frame`.
     pub kind: DeliveryKind,
+    /// For Pub/Sub: the subscription that matched (kind and channel or
+    /// pattern), which the receiver must still hold.
+    pub topic: Option<(crate::pubsub::Kind, std::sync::Arc<[u8]>)>,
 }
 
 /// How a delivered frame reaches a connection's output.
@@ -62,8 +65,10 @@ pub enum DeliveryKind {
     /// A Pub/Sub message as a RESP2 frame: RESP3 clients get it with `>`
     /// for `*`; dropped if the client left Pub/Sub mode meanwhile.
     PubSub,
-    /// Bytes written as they are (MONITOR lines, RESP3-only pushes).
+    /// Bytes written as they are (RESP3-only pushes).
     Raw,
+    /// A MONITOR line: dropped if the client left MONITOR mode (RESET).
+    Monitor,
     /// A client-side caching invalidation whose frame is the payload (an
     /// array of keys, empty for the null of a flush): a RESP3 push, or for
     /// a RESP2 redirection target in Pub/Sub mode, a message on
@@ -279,7 +284,19 @@ impl Worker {
     }
 
     fn drain_mailbox(&mut self) {
-        let msgs = std::mem::take(&mut *self.mailbox.queue.lock());
+        // Until empty: running a connection's commands here (a new client,
+        // a served one) may queue messages for this very worker, which no
+        // wake-up announces.
+        loop {
+            let msgs = std::mem::take(&mut *self.mailbox.queue.lock());
+            if msgs.is_empty() {
+                return;
+            }
+            self.handle_messages(msgs);
+        }
+    }
+
+    fn handle_messages(&mut self, msgs: Vec<Msg>) {
         for m in msgs {
             match m {
                 Msg::NewClient(conn, shared) => self.add_client(conn, shared),
@@ -579,17 +596,28 @@ impl Worker {
                 }
                 match d.kind {
                     DeliveryKind::PubSub => {
-                        // A message published before this client's last
-                        // UNSUBSCRIBE ran must not reach a client that left
-                        // Pub/Sub mode.
-                        if !c.state.subs.any() {
-                            continue;
+                        // A message published before this client's
+                        // UNSUBSCRIBE ran must not follow its confirmation.
+                        if let Some((kind, name)) = &d.topic {
+                            if !c.state.subs.set(*kind).contains(&name[..]) {
+                                continue;
+                            }
                         }
                         crate::pubsub::append_frame(&mut c.out.buf, &d.frame, c.out.resp3);
                     }
                     DeliveryKind::Raw => c.out.buf.extend_from_slice(&d.frame),
+                    DeliveryKind::Monitor => {
+                        if !c.state.monitor {
+                            continue;
+                        }
+                        c.out.buf.extend_from_slice(&d.frame);
+                    }
                     DeliveryKind::Invalidation { via_redirect } => {
                         let payload = (!d.frame.is_empty()).then_some(&d.frame[..]);
+                        if !via_redirect && c.state.tracking.is_none() {
+                            // Tracking was turned off meanwhile.
+                            continue;
+                        }
                         if c.out.resp3 {
                             let f = crate::tracking::resp3_invalidation(payload);
                             c.out.buf.extend_from_slice(&f);
