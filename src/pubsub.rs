@@ -102,21 +102,26 @@ pub struct PubSub {
     subscriptions: AtomicUsize,
 }
 
+/// A set of channel or pattern names. Every delivered message is checked
+/// against its receiver's set, so it hashes with foldhash, not SipHash.
+pub type NameSet = std::collections::HashSet<Box<[u8]>, foldhash::fast::RandomState>;
+
 /// A client's own view of its subscriptions (for counts, UNSUBSCRIBE
-/// without arguments and the RESP2 subscriber mode).
+/// without arguments, the RESP2 subscriber mode, and dropping messages
+/// that were in flight when it unsubscribed).
 #[derive(Debug, Default)]
 pub struct ClientSubs {
     /// Channels.
-    pub channels: std::collections::HashSet<Box<[u8]>>,
+    pub channels: NameSet,
     /// Patterns.
-    pub patterns: std::collections::HashSet<Box<[u8]>>,
+    pub patterns: NameSet,
     /// Shard channels.
-    pub shard: std::collections::HashSet<Box<[u8]>>,
+    pub shard: NameSet,
 }
 
 impl ClientSubs {
     /// The set of one kind.
-    pub fn set(&mut self, kind: Kind) -> &mut std::collections::HashSet<Box<[u8]>> {
+    pub fn set(&mut self, kind: Kind) -> &mut NameSet {
         match kind {
             Kind::Channel => &mut self.channels,
             Kind::Pattern => &mut self.patterns,
