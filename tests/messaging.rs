@@ -523,3 +523,55 @@ fn transaction_with_unwatch_subscribe_and_monitor_matches_redis() {
     let got = common::roundtrip(&mut s, input, want.len());
     assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
 }
+
+/// Large messages are queued to every subscriber by reference: each one
+/// still gets every byte, in order, in its own protocol, and its replies
+/// stay in sequence with them.
+#[test]
+fn large_messages_reach_resp2_and_resp3_subscribers_intact() {
+    let srv = Server::start(&["--threads", "3"]);
+    let mut subs = Vec::new();
+    for resp3 in [false, true, false, true] {
+        let mut s = srv.raw();
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut r = BufReader::with_capacity(1 << 20, s.try_clone().expect("clone"));
+        if resp3 {
+            s.write_all(&cmd(&[b"HELLO", b"3"])).expect("write");
+            let mut line = String::new();
+            r.read_line(&mut line).expect("hello");
+            for _ in 0..14 {
+                reply(&mut r);
+            }
+        }
+        s.write_all(&cmd(&[b"SUBSCRIBE", b"big"])).expect("write");
+        assert_eq!(reply(&mut r), ["subscribe", "big", ":1"]);
+        subs.push((s, r));
+    }
+    let mut c = srv.conn();
+    let payload = |i: usize| -> Vec<u8> {
+        let mut v = format!("message {i}:").into_bytes();
+        v.extend((0..150_000).map(|j| b'a' + ((i + j) % 26) as u8));
+        v
+    };
+    for i in 0..20 {
+        let n: i64 = c.publish("big", payload(i)).expect("publish");
+        assert_eq!(n, 4);
+    }
+    // A command sent after the messages were published is answered after
+    // them, behind the queued frames.
+    for (s, _) in subs.iter_mut() {
+        s.write_all(&cmd(&[b"PING"])).expect("ping");
+    }
+    for (_, r) in subs.iter_mut() {
+        for i in 0..20 {
+            let m = reply(r);
+            assert_eq!(m.len(), 3, "message {i}");
+            assert_eq!((m[0].as_str(), m[1].as_str()), ("message", "big"));
+            assert!(m[2].as_bytes() == payload(i), "message {i} corrupted");
+        }
+        let pong = reply(r);
+        let short: Vec<&str> = pong.iter().map(|p| &p[..p.len().min(20)]).collect();
+        assert!(pong == ["pong", ""] || pong == ["+PONG"], "{short:?}");
+    }
+}

@@ -207,6 +207,12 @@ pub struct Client {
     pub out: ReplyBuf,
     /// Bytes of `out.buf` already written.
     pub written: usize,
+    /// Output that goes before `out.buf`: large Pub/Sub frames held by
+    /// reference (shared by every subscriber, not copied into each one's
+    /// buffer) and the replies that were pending when they arrived.
+    queued: std::collections::VecDeque<OutChunk>,
+    /// Bytes not yet written in `queued`.
+    queued_bytes: usize,
     /// Session state.
     pub state: ClientState,
     /// What other threads see.
@@ -221,6 +227,37 @@ pub struct Client {
     pub blocked: Option<Arc<crate::store::waiters::Waiter>>,
     /// When the output first went over the soft output-buffer limit.
     pub soft_limit_since: Option<std::time::Instant>,
+}
+
+/// A piece of output queued ahead of the reply buffer.
+enum OutChunk {
+    /// Bytes of our own, from this offset.
+    Owned(Vec<u8>, usize),
+    /// A frame shared with other connections, from this offset.
+    Shared(Arc<[u8]>, usize),
+}
+
+impl OutChunk {
+    fn remaining(&self) -> &[u8] {
+        match self {
+            OutChunk::Owned(v, at) => &v[*at..],
+            OutChunk::Shared(f, at) => &f[*at..],
+        }
+    }
+
+    /// Marks `n` more bytes written; true when the chunk is done.
+    fn advance(&mut self, n: usize) -> bool {
+        match self {
+            OutChunk::Owned(v, at) => {
+                *at += n;
+                *at >= v.len()
+            }
+            OutChunk::Shared(f, at) => {
+                *at += n;
+                *at >= f.len()
+            }
+        }
+    }
 }
 
 /// Initial query buffer size.
@@ -241,6 +278,8 @@ impl Client {
             parser: RequestParser::default(),
             out: ReplyBuf::new(),
             written: 0,
+            queued: Default::default(),
+            queued_bytes: 0,
             state: ClientState {
                 id: shared.id,
                 db: 0,
@@ -348,9 +387,64 @@ impl Client {
         self.filled - self.parser.consumed()
     }
 
+    /// Queues a frame shared with other receivers, after everything
+    /// pending: the pending part of `out.buf` moves (without copying) in
+    /// front of it. `first` replaces the frame's first byte (a RESP3 client
+    /// gets `>` for the frame's `*`, written as a chunk of its own).
+    pub fn queue_shared(&mut self, frame: &Arc<[u8]>, first: Option<u8>) {
+        if self.pending_buf() > 0 {
+            let mut v = std::mem::replace(&mut self.out.buf, Vec::with_capacity(1024));
+            v.drain(..self.written);
+            self.written = 0;
+            self.queued_bytes += v.len();
+            self.queued.push_back(OutChunk::Owned(v, 0));
+        } else {
+            self.out.buf.clear();
+            self.written = 0;
+        }
+        let start = match first {
+            Some(b) => {
+                self.queued.push_back(OutChunk::Owned(vec![b], 0));
+                self.queued_bytes += 1;
+                1
+            }
+            None => 0,
+        };
+        self.queued_bytes += frame.len() - start;
+        self.queued
+            .push_back(OutChunk::Shared(frame.clone(), start));
+    }
+
+    /// Writes the queued chunks; false if the socket would block first.
+    fn flush_queued(&mut self, total: &mut usize) -> io::Result<bool> {
+        while let Some(chunk) = self.queued.front_mut() {
+            let bytes = chunk.remaining();
+            match self.conn.write(bytes) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) => {
+                    *total += n;
+                    self.queued_bytes -= n;
+                    if chunk.advance(n) {
+                        self.queued.pop_front();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
     /// Writes pending output. Returns false if the socket is closed.
     pub fn flush(&mut self) -> io::Result<usize> {
         let mut total = 0;
+        if !self.queued.is_empty() && !self.flush_queued(&mut total)? {
+            return Ok(total);
+        }
         while self.written < self.out.buf.len() {
             match self.conn.write(&self.out.buf[self.written..]) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
@@ -417,6 +511,11 @@ impl Client {
 
     /// Output not yet written.
     pub fn pending_output(&self) -> usize {
+        self.queued_bytes + self.pending_buf()
+    }
+
+    /// Bytes of `out.buf` not yet written.
+    fn pending_buf(&self) -> usize {
         self.out.buf.len() - self.written
     }
 }

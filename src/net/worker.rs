@@ -138,6 +138,10 @@ pub struct Worker {
     expire: ExpireCycle,
 }
 
+/// Pub/Sub frames at least this big are queued to each subscriber by
+/// reference instead of copied into its output buffer.
+const SHARED_FRAME_MIN: usize = 4096;
+
 /// Bytes of replies Redis keeps in a client's static buffer before its
 /// output limits start counting.
 const REPLY_BUF: usize = 16 * 1024;
@@ -265,6 +269,12 @@ impl Worker {
     }
 
     fn handle_events(&mut self, events: &Events) {
+        // Deliveries queued before these events were reported come first:
+        // a message published before a subscriber's next command was read
+        // reaches it before that command's reply, as with one thread.
+        if !self.mailbox.queue.lock().is_empty() {
+            self.drain_mailbox();
+        }
         for ev in events.iter() {
             if ev.token() == WAKER {
                 self.drain_mailbox();
@@ -603,7 +613,13 @@ impl Worker {
                                 continue;
                             }
                         }
-                        crate::pubsub::append_frame(&mut c.out.buf, &d.frame, c.out.resp3);
+                        if d.frame.len() >= SHARED_FRAME_MIN {
+                            // Large: queued by reference, never copied.
+                            let first = c.out.resp3.then_some(b'>');
+                            c.queue_shared(&d.frame, first);
+                        } else {
+                            crate::pubsub::append_frame(&mut c.out.buf, &d.frame, c.out.resp3);
+                        }
                     }
                     DeliveryKind::Raw => c.out.buf.extend_from_slice(&d.frame),
                     DeliveryKind::Monitor => {
