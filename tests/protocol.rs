@@ -157,7 +157,20 @@ fn auth_and_maxclients() {
     let _b = srv.raw();
     // Wait until the server has registered all three clients.
     for _ in 0..500 {
-        let info = roundtrip(&mut s, b"INFO clients\r\n", 60);
+        // Read the whole bulk reply, so the next INFO starts aligned.
+        let mut info = roundtrip(&mut s, b"INFO clients\r\n", 8);
+        let header_end = info.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+        let len: usize = std::str::from_utf8(&info[1..header_end])
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        while info.len() < header_end + 2 + len + 2 {
+            let more = roundtrip(&mut s, b"", 1);
+            if more.is_empty() {
+                break;
+            }
+            info.extend_from_slice(&more);
+        }
         if String::from_utf8_lossy(&info).contains("connected_clients:3") {
             break;
         }
