@@ -146,18 +146,7 @@ impl ClientSubs {
 
 /// A RESP2 push frame of bulk strings.
 fn frame(parts: &[&[u8]]) -> Arc<[u8]> {
-    let mut v = Vec::with_capacity(16 + parts.iter().map(|p| p.len() + 16).sum::<usize>());
-    v.push(b'*');
-    v.extend_from_slice(itoa::Buffer::new().format(parts.len()).as_bytes());
-    v.extend_from_slice(b"\r\n");
-    for p in parts {
-        v.push(b'$');
-        v.extend_from_slice(itoa::Buffer::new().format(p.len()).as_bytes());
-        v.extend_from_slice(b"\r\n");
-        v.extend_from_slice(p);
-        v.extend_from_slice(b"\r\n");
-    }
-    v.into()
+    crate::resp::ReplyBuf::bulk_array(parts).into()
 }
 
 /// Appends a shared RESP2 frame to an output buffer in the client's protocol.

@@ -278,13 +278,7 @@ pub fn has_pending_bcast() -> bool {
 /// The array payload of an invalidation (`*n` keys), or `None` for the
 /// null of a flush.
 fn keys_payload(keys: &[&[u8]]) -> Vec<u8> {
-    let mut v = format!("*{}\r\n", keys.len()).into_bytes();
-    for k in keys {
-        v.extend_from_slice(format!("${}\r\n", k.len()).as_bytes());
-        v.extend_from_slice(k);
-        v.extend_from_slice(b"\r\n");
-    }
-    v
+    crate::resp::ReplyBuf::bulk_array(keys)
 }
 
 /// A RESP3 invalidation push with `payload` (`None`: null).
@@ -402,20 +396,17 @@ pub fn flush(srv: &Server, mut caller: Option<Caller<'_>>) {
         (std::mem::take(&mut p.keys), std::mem::take(&mut p.flushed))
     });
     if flushed {
-        let ids: Vec<u64> = srv
+        // A flush reaches every tracking client, BCAST ones included.
+        let targets: Vec<(u64, bool)> = srv
             .clients
             .lock()
             .values()
-            .filter(|c| c.tracking.lock().on)
-            .map(|c| c.id)
+            .filter_map(|c| {
+                let t = c.tracking.lock();
+                t.on.then_some((c.id, t.bcast))
+            })
             .collect();
-        for id in ids {
-            // A flush reaches every tracking client, BCAST ones included.
-            let bcast = srv
-                .clients
-                .lock()
-                .get(&id)
-                .is_some_and(|c| c.tracking.lock().bcast);
+        for (id, bcast) in targets {
             let r = route(srv, id, 0, bcast);
             send(srv, r, None, &mut caller);
         }

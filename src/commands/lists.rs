@@ -440,27 +440,6 @@ fn move_one(
     if ctx.keys.exists(dst)? {
         write(ctx, dst)?;
     }
-    if src == dst {
-        // A rotation: the key never empties, so it keeps its TTL.
-        let Some(l) = write(ctx, src)? else {
-            return Ok(None);
-        };
-        let v = if from_head {
-            l.pop_front()
-        } else {
-            l.pop_back()
-        };
-        let Some(v) = v else { return Ok(None) };
-        if to_head {
-            l.push_front(&v);
-        } else {
-            l.push_back(&v);
-        }
-        ctx.keys.dirty += 1;
-        ctx.keys.notify(ev::LIST, push_event(to_head), dst);
-        ctx.keys.notify(ev::LIST, pop_event(from_head), src);
-        return Ok(Some(v));
-    }
     let Some(l) = write(ctx, src)? else {
         return Ok(None);
     };
@@ -470,14 +449,20 @@ fn move_one(
         l.pop_back()
     };
     let Some(v) = popped else { return Ok(None) };
-    ctx.keys.dirty += 1;
-    let l = write_or_create(ctx, dst)?;
+    // A rotation (src == dst) pushes back into the same list, which thus
+    // never empties and keeps its TTL.
+    let l = if src == dst {
+        l
+    } else {
+        write_or_create(ctx, dst)?
+    };
     if to_head {
         l.push_front(&v);
     } else {
         l.push_back(&v);
     }
-    ctx.keys.dirty += 1;
+    // One change for the pop and one for the push, one in all for a rotation.
+    ctx.keys.dirty += if src == dst { 1 } else { 2 };
     // Redis's order: the push, the pop, then the emptied source's `del`.
     ctx.keys.notify(ev::LIST, push_event(to_head), dst);
     ctx.keys.notify(ev::LIST, pop_event(from_head), src);

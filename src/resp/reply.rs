@@ -25,6 +25,20 @@ impl ReplyBuf {
         }
     }
 
+    /// A RESP2 array of bulk strings on its own (a Pub/Sub frame or an
+    /// invalidation payload built once and shared by many connections).
+    pub fn bulk_array(parts: &[&[u8]]) -> Vec<u8> {
+        let mut r = ReplyBuf {
+            buf: Vec::with_capacity(16 + parts.iter().map(|p| p.len() + 16).sum::<usize>()),
+            resp3: false,
+        };
+        r.array(parts.len());
+        for p in parts {
+            r.bulk(p);
+        }
+        r.buf
+    }
+
     /// `+OK`.
     pub fn ok(&mut self) {
         self.buf.extend_from_slice(b"+OK\r\n");

@@ -250,12 +250,7 @@ impl IntSet {
 
     /// Resizes the blob to exactly `new_len` bytes (new bytes zeroed).
     fn resize_exact(&mut self, new_len: usize) {
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        if new_len > v.len() {
-            v.reserve_exact(new_len - v.len());
-        }
-        v.resize(new_len, 0);
-        self.buf = v.into_boxed_slice();
+        super::resize_boxed(&mut self.buf, new_len);
     }
 
     /// Removes `v`; true if it was a member.

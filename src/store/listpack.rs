@@ -562,12 +562,7 @@ impl Listpack {
     /// Resizes the blob to exactly `new_len` bytes (new bytes zeroed),
     /// reallocating like Redis's `lp_realloc`.
     fn resize_exact(&mut self, new_len: usize) {
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        if new_len > v.len() {
-            v.reserve_exact(new_len - v.len());
-        }
-        v.resize(new_len, 0);
-        self.buf = v.into_boxed_slice();
+        super::resize_boxed(&mut self.buf, new_len);
     }
 
     /// Removes the bytes in `range`, shifting the rest down.

@@ -82,6 +82,17 @@ pub fn idle_seconds(lru: u32) -> u64 {
     }
 }
 
+/// Resizes an exactly sized blob (listpack, intset) to `new_len` bytes,
+/// new bytes zeroed: one reallocation, like Redis's `zrealloc` of them.
+pub(crate) fn resize_boxed(buf: &mut Box<[u8]>, new_len: usize) {
+    let mut v = std::mem::take(buf).into_vec();
+    if new_len > v.len() {
+        v.reserve_exact(new_len - v.len());
+    }
+    v.resize(new_len, 0);
+    *buf = v.into_boxed_slice();
+}
+
 /// The databases' keys that fall into one shard.
 pub struct Shard {
     /// One table per database (`databases` of them).
