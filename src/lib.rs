@@ -15,6 +15,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod evict;
 pub mod log;
 pub mod main_loop;
 pub mod net;

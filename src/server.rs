@@ -58,6 +58,14 @@ pub struct Hot {
     pub tracking_table_max_keys: AtomicU64,
     /// `notify-keyspace-events`, as `config::notify` bits.
     pub notify_flags: std::sync::atomic::AtomicU32,
+    /// `maxmemory` in bytes (0: no limit).
+    pub maxmemory: AtomicU64,
+    /// `maxmemory-policy`, as `config::MaxmemoryPolicy as u8`.
+    pub maxmemory_policy: std::sync::atomic::AtomicU8,
+    /// `maxmemory-samples`.
+    pub maxmemory_samples: AtomicU64,
+    /// `maxmemory-eviction-tenacity`.
+    pub eviction_tenacity: AtomicU64,
     /// `client-output-buffer-limit` per class (normal, replica, pubsub):
     /// hard bytes, soft bytes, soft seconds.
     pub obuf_limits: [[AtomicU64; 3]; 3],
@@ -92,6 +100,8 @@ pub struct WorkerStats {
     pub commands: AtomicU64,
     /// Keys deleted on access or by the active cycle.
     pub expired_keys: AtomicU64,
+    /// Keys deleted to stay under `maxmemory`.
+    pub evicted_keys: AtomicU64,
     /// Successful lookups.
     pub keyspace_hits: AtomicU64,
     /// Failed lookups.
@@ -142,6 +152,7 @@ impl WorkerStats {
         for c in [
             &self.commands,
             &self.expired_keys,
+            &self.evicted_keys,
             &self.keyspace_hits,
             &self.keyspace_misses,
             &self.net_input_bytes,
@@ -326,6 +337,19 @@ impl Server {
             Relaxed,
         );
         h.notify_flags.store(cfg.notify_keyspace_events(), Relaxed);
+        let policy = cfg.maxmemory_policy();
+        h.maxmemory.store(cfg.maxmemory(), Relaxed);
+        h.maxmemory_policy.store(policy as u8, Relaxed);
+        h.maxmemory_samples
+            .store(cfg.maxmemory_samples().max(1) as u64, Relaxed);
+        h.eviction_tenacity
+            .store(u("maxmemory-eviction-tenacity"), Relaxed);
+        use crate::config::MaxmemoryPolicy as P;
+        crate::store::access::configure(
+            matches!(policy, P::AllkeysLfu | P::VolatileLfu),
+            u("lfu-log-factor").min(u32::MAX as u64) as u32,
+            u("lfu-decay-time").min(u32::MAX as u64) as u32,
+        );
         h.tracking_table_max_keys.store(
             cfg.get_int("tracking-table-max-keys").max(0) as u64,
             Relaxed,
@@ -357,6 +381,15 @@ impl Server {
     /// Sum of one counter over all workers.
     pub fn sum_stat(&self, f: impl Fn(&WorkerStats) -> u64) -> u64 {
         self.worker_stats.iter().map(|s| f(s)).sum()
+    }
+
+    /// Bytes of Pub/Sub messages, invalidations and MONITOR lines on their
+    /// way to other connections' sockets (Redis's `mem_not_counted_for_evict`
+    /// plays the same part for replica buffers).
+    pub fn deliveries_in_flight(&self) -> usize {
+        self.mailboxes
+            .get()
+            .map_or(0, |mbs| mbs.iter().map(|m| m.in_flight_bytes()).sum())
     }
 
     /// Asks every worker to look at its mailbox (after setting a flag).

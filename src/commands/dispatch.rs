@@ -346,6 +346,13 @@ fn check_and_run(
         return Inner::Done;
     };
 
+    // Over `maxmemory`: evict, and refuse what needs memory if that fails.
+    if matches!(mode, Mode::Normal)
+        && srv.hot.maxmemory.load(Relaxed) > 0
+        && refused_for_memory(srv, stats, state, out, cmd)
+    {
+        return Inner::Done;
+    }
     // Writes need `min-replicas-to-write` good replicas (there are none).
     if srv.hot.min_replicas_block.load(Relaxed) {
         let exec = cmd.fullname == "exec";
@@ -387,6 +394,7 @@ fn check_and_run(
             }
         } else if let Some(m) = state.multi.as_mut() {
             m.has_write |= meta.flags & flags::WRITE != 0;
+            m.has_denyoom |= meta.flags & flags::DENYOOM != 0;
             m.push(cmd, args);
             out.simple("QUEUED");
         }
@@ -606,6 +614,46 @@ fn register_waiter(
         }
     }
     w
+}
+
+/// Evicts keys if memory is over `maxmemory`; if that fails, refuses `cmd`
+/// with Redis's OOM error when it may use memory: a DENYOOM command, an
+/// EXEC of one, or anything queued inside MULTI but EXEC, DISCARD, QUIT and
+/// RESET (Redis's `processCommand`). True if refused.
+fn refused_for_memory(
+    srv: &Server,
+    stats: &WorkerStats,
+    state: &mut ClientState,
+    out: &mut ReplyBuf,
+    cmd: &Command,
+) -> bool {
+    let sink = crate::evict::Sink {
+        client_id: state.id,
+        pushes: Some(&mut state.pushes),
+        resp3: out.resp3,
+    };
+    if crate::evict::perform_evictions(srv, stats, sink) != crate::evict::Outcome::Fail {
+        return false;
+    }
+    let exec = cmd.fullname == "exec";
+    let in_multi = state.multi.is_some();
+    let denyoom = cmd.meta.flags & flags::DENYOOM != 0
+        || (exec && state.multi.as_ref().is_some_and(|m| m.has_denyoom));
+    let queued =
+        in_multi && !matches!(cmd.fullname.as_str(), "exec" | "discard" | "quit" | "reset");
+    if !denyoom && !queued {
+        return false;
+    }
+    const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+    if exec && in_multi {
+        state.multi = None;
+        super::multi::unwatch_all(srv, state);
+        let msg = format!("EXECABORT Transaction discarded because of: {OOM}");
+        reject(state, stats, out, Some(cmd), CmdError::raw(msg));
+    } else {
+        reject(state, stats, out, Some(cmd), CmdError::raw(OOM));
+    }
+    true
 }
 
 /// The tracking table holds more keys than `tracking-table-max-keys`.

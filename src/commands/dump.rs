@@ -35,6 +35,7 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut idle = false;
     let mut idle_secs = 0i64;
     let mut freq = false;
+    let mut freq_val = 0u8;
     let mut j = 4;
     while j < args.len() {
         let more = j + 1 < args.len();
@@ -56,6 +57,7 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
                 return Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
             }
             freq = true;
+            freq_val = v as u8;
             j += 1;
         } else {
             return Err(CmdError::Syntax);
@@ -104,11 +106,19 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
     ctx.keys.insert(key, entry)?;
     ctx.keys
         .notify(crate::config::notify::GENERIC, "restore", key);
-    if idle {
-        // OBJECT IDLETIME then reports the given idle time.
-        let clock = crate::store::lru_clock().wrapping_sub(idle_secs as u32) & 0x00FF_FFFF;
+    // OBJECT IDLETIME or FREQ then reports the given value, if the policy
+    // keeps that kind of access data (Redis's objectSetLRUOrLFU).
+    let lfu = crate::store::access::lfu_mode();
+    let field = if lfu && freq {
+        Some(crate::store::access::with_counter(freq_val))
+    } else if !lfu && idle {
+        Some(crate::store::lru_clock().wrapping_sub(idle_secs as u32) & 0x00FF_FFFF)
+    } else {
+        None
+    };
+    if let Some(field) = field {
         if let Some(mut e) = ctx.keys.write(key)? {
-            e.set_lru(clock);
+            e.set_lru(field);
         }
     }
     ctx.out.ok();

@@ -696,9 +696,21 @@ fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult {
     match object_lookup(&mut ctx.keys, args.get(2))? {
         None => ctx.out.null(),
         Some(e) => {
-            // Redis shares small integers (refcount INT_MAX) when no LRU/LFU
-            // maxmemory policy needs per-object access times.
-            let shared = matches!(e.value(), ValueRef::Str(s, crate::store::StrEnc::Int)
+            // Redis shares small integers (refcount INT_MAX) unless a
+            // maxmemory is set with an LRU/LFU policy, which needs
+            // per-object access times.
+            use crate::config::MaxmemoryPolicy as P;
+            let hot = &ctx.srv.hot;
+            let per_object = hot.maxmemory.load(std::sync::atomic::Ordering::Relaxed) > 0
+                && matches!(
+                    P::from_index(
+                        hot.maxmemory_policy
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                    ),
+                    P::VolatileLru | P::VolatileLfu | P::AllkeysLru | P::AllkeysLfu
+                );
+            let shared = !per_object
+                && matches!(e.value(), ValueRef::Str(s, crate::store::StrEnc::Int)
                 if crate::util::num::parse_i64(s).is_some_and(|v| (0..10000).contains(&v)));
             ctx.out.int(if shared { i32::MAX as i64 } else { 1 });
         }
@@ -706,16 +718,8 @@ fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
-fn lfu_policy(ctx: &Ctx) -> bool {
-    ctx.srv
-        .config
-        .read()
-        .get_enum("maxmemory-policy")
-        .contains("lfu")
-}
-
 fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let lfu = lfu_policy(ctx);
+    let lfu = crate::store::access::lfu_mode();
     match object_lookup(&mut ctx.keys, args.get(2))? {
         None => ctx.out.null(),
         Some(_) if lfu => {
@@ -727,13 +731,13 @@ fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn object_freq(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let lfu = lfu_policy(ctx);
+    let lfu = crate::store::access::lfu_mode();
     match object_lookup(&mut ctx.keys, args.get(2))? {
         None => ctx.out.null(),
         Some(_) if !lfu => {
             return Err(CmdError::err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."))
         }
-        Some(e) => ctx.out.int((e.lru() & 0xff) as i64),
+        Some(e) => ctx.out.int(crate::store::access::lfu_counter(e.lru()) as i64),
     }
     Ok(())
 }

@@ -369,7 +369,7 @@ impl<'k> Keys<'k> {
         )? {
             Some(mut e) => {
                 self.hits += 1;
-                e.set_lru(crate::store::lru_clock());
+                e.touch();
                 Ok(Some(e.into_ref()))
             }
             None => {
@@ -416,7 +416,7 @@ impl<'k> Keys<'k> {
         self.hits += 1;
         let (db, h) = self.db(key)?;
         let mut e = db.get_mut(key, h).ok_or_else(not_locked)?;
-        e.set_lru(crate::store::lru_clock());
+        e.touch();
         Ok(Some(e.into_ref()))
     }
 

@@ -47,6 +47,9 @@ pub struct MultiState {
     pub abort: bool,
     /// A queued command writes (EXEC is then a write command).
     pub has_write: bool,
+    /// A queued command may use more memory (EXEC is then refused when
+    /// out of memory, as Redis's `mstate.cmd_flags & CMD_DENYOOM`).
+    pub has_denyoom: bool,
 }
 
 impl MultiState {
@@ -68,6 +71,7 @@ impl MultiState {
         self.cmds.clear();
         self.abort = false;
         self.has_write = false;
+        self.has_denyoom = false;
     }
 
     /// Bytes held by the queue's buffers.

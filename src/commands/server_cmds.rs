@@ -81,6 +81,23 @@ fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     ctx.srv.refresh_hot(&cfg);
     drop(cfg);
+    // The copy kept for rollback is not part of what the limit applies to.
+    drop(before);
+    if changed.contains(&"maxmemory") {
+        let max = ctx.srv.hot.maxmemory.load(Relaxed);
+        let used = crate::util::alloc::used_memory() as u64;
+        if max > 0 && max < used {
+            crate::warning!(
+                "WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+            );
+        }
+        let sink = crate::evict::Sink {
+            client_id: ctx.client.id,
+            pushes: Some(&mut ctx.client.pushes),
+            resp3: ctx.out.resp3,
+        };
+        crate::evict::perform_evictions(ctx.srv, ctx.stats, sink);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -127,6 +144,7 @@ fn config_resetstat(ctx: &mut Ctx, _args: Args) -> CmdResult {
     }
     ctx.srv.rejected_connections.store(0, Relaxed);
     ctx.srv.total_connections.store(0, Relaxed);
+    crate::util::alloc::reset_peak();
     ctx.out.ok();
     Ok(())
 }

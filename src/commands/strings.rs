@@ -391,7 +391,12 @@ pub(crate) fn grow_to(v: &mut Vec<u8>, len: usize) {
     if len <= v.len() {
         return;
     }
-    if len > v.capacity() {
+    if v.capacity() == 0 {
+        // A new string is allocated to its exact size, as Redis creates
+        // one for SETRANGE/SETBIT of a missing key; only growing an
+        // existing one reserves room for more.
+        v.reserve_exact(len);
+    } else if len > v.capacity() {
         let target = if len < 1 << 20 {
             len * 2
         } else {

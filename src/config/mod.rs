@@ -597,7 +597,20 @@ impl Config {
 
     /// What to evict when over `maxmemory`.
     pub fn maxmemory_policy(&self) -> MaxmemoryPolicy {
-        match self.enum_at(idx::MAXMEMORY_POLICY) {
+        MaxmemoryPolicy::from_index(self.enum_at(idx::MAXMEMORY_POLICY) as u8)
+    }
+
+    /// Keys sampled per eviction.
+    pub fn maxmemory_samples(&self) -> u32 {
+        u32::try_from(self.num_at(idx::MAXMEMORY_SAMPLES)).unwrap_or(5)
+    }
+}
+
+impl MaxmemoryPolicy {
+    /// The policy with this index in the `maxmemory-policy` enum (its
+    /// declaration order), as stored in the server's hot settings.
+    pub fn from_index(i: u8) -> MaxmemoryPolicy {
+        match i {
             0 => MaxmemoryPolicy::VolatileLru,
             1 => MaxmemoryPolicy::VolatileLfu,
             2 => MaxmemoryPolicy::VolatileRandom,
@@ -608,12 +621,9 @@ impl Config {
             _ => MaxmemoryPolicy::NoEviction,
         }
     }
+}
 
-    /// Keys sampled per eviction.
-    pub fn maxmemory_samples(&self) -> u32 {
-        u32::try_from(self.num_at(idx::MAXMEMORY_SAMPLES)).unwrap_or(5)
-    }
-
+impl Config {
     /// Free evicted values in the background.
     pub fn lazyfree_lazy_eviction(&self) -> bool {
         self.get_bool_at(idx::LAZYFREE_LAZY_EVICTION)

@@ -223,6 +223,10 @@ pub struct Client {
     pub write_blocked: bool,
     /// Queued in the worker's end-of-turn write list.
     pub write_queued: bool,
+    /// The pending output includes messages from other connections (Pub/Sub,
+    /// invalidations, MONITOR): a burst nobody asked for, whose buffer goes
+    /// back to the allocator once written.
+    pub delivered_output: bool,
     /// Blocked on keys (BLPOP...) as this waiter.
     pub blocked: Option<Arc<crate::store::waiters::Waiter>>,
     /// When the output first went over the soft output-buffer limit.
@@ -262,6 +266,14 @@ impl OutChunk {
 
 /// Initial query buffer size.
 const QBUF_INITIAL: usize = 16 * 1024;
+
+/// Largest output buffer kept once written out (what one batch of ordinary
+/// replies needs); a bigger one goes back to the allocator.
+const OUT_KEEP: usize = 16 * 1024;
+
+/// An output buffer's size when new or given back (Redis's
+/// `PROTO_REPLY_MIN_BYTES`).
+const OUT_INITIAL: usize = 1024;
 
 /// Largest empty query buffer kept between batches.
 const QBUF_RETAIN_MAX: usize = 1 << 20;
@@ -308,6 +320,7 @@ impl Client {
             readable: true,
             write_blocked: false,
             write_queued: false,
+            delivered_output: false,
         }
     }
 
@@ -375,10 +388,14 @@ impl Client {
         self.parser.shift(consumed);
     }
 
-    /// Frees a big query buffer that holds nothing (cron, idle clients).
+    /// Frees a big query buffer, and shrinks an output buffer, that hold
+    /// nothing (cron, idle clients), as Redis's client cron resizes them.
     pub fn release_idle_buffer(&mut self) {
         if self.filled == 0 && self.qbuf.len() > 4 * QBUF_INITIAL {
             self.qbuf = Vec::new();
+        }
+        if self.pending_output() == 0 && self.out.buf.capacity() > OUT_INITIAL {
+            self.out.buf = Vec::with_capacity(OUT_INITIAL);
         }
     }
 
@@ -393,7 +410,7 @@ impl Client {
     /// gets `>` for the frame's `*`, written as a chunk of its own).
     pub fn queue_shared(&mut self, frame: &Arc<[u8]>, first: Option<u8>) {
         if self.pending_buf() > 0 {
-            let mut v = std::mem::replace(&mut self.out.buf, Vec::with_capacity(1024));
+            let mut v = std::mem::replace(&mut self.out.buf, Vec::with_capacity(OUT_INITIAL));
             v.drain(..self.written);
             self.written = 0;
             self.queued_bytes += v.len();
@@ -463,8 +480,13 @@ impl Client {
         self.write_blocked = false;
         self.written = 0;
         self.out.buf.clear();
-        if self.out.buf.capacity() > 1 << 20 {
-            self.out.buf = Vec::with_capacity(1024);
+        let cap = self.out.buf.capacity();
+        if cap > OUT_KEEP || (std::mem::take(&mut self.delivered_output) && cap > 4 * OUT_INITIAL) {
+            // What a burst needed is given back once written, as Redis frees
+            // its reply list: a thousand clients that once received a big
+            // reply don't keep it, and memory freed by evicting keys isn't
+            // kept by the invalidations that eviction sent.
+            self.out.buf = Vec::with_capacity(OUT_INITIAL);
         }
         Ok(total)
     }

@@ -13,7 +13,7 @@
 //! CLIENT KILL), woken by an eventfd.
 
 use std::io;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -92,6 +92,28 @@ pub fn current_worker() -> Option<usize> {
 pub struct Mailbox {
     queue: Mutex<Vec<Msg>>,
     waker: Waker,
+    /// Bytes of deliveries queued here and not yet written to sockets:
+    /// output on its way, which eviction leaves out of `used_memory` as
+    /// Redis leaves out replica buffers, so that the invalidations an
+    /// eviction sends can't trigger evictions before they are written.
+    in_flight: AtomicUsize,
+}
+
+/// The memory a delivery message holds, for [`Mailbox::in_flight_bytes`]:
+/// its allocations at their allocator size classes (each frame is an
+/// `Arc<[u8]>` with two counters in front), plus the queue slot, counted
+/// twice for the queue's spare capacity.
+fn delivery_bytes(list: &Vec<Delivery>) -> usize {
+    use crate::util::alloc::size_class;
+    use std::mem::size_of;
+    let each: usize = list
+        .iter()
+        .map(|d| {
+            size_class(16 + d.frame.len())
+                + size_class(d.targets.capacity() * size_of::<(u64, u32)>())
+        })
+        .sum();
+    each + size_class(list.capacity() * size_of::<Delivery>()) + 2 * size_of::<Msg>()
 }
 
 impl Mailbox {
@@ -105,6 +127,9 @@ impl Mailbox {
     /// Otherwise only the message that finds the queue empty wakes the
     /// worker: it takes the whole queue when it wakes.
     pub fn send_from(&self, m: Msg, local: bool) {
+        if let Msg::Deliver(list) = &m {
+            self.in_flight.fetch_add(delivery_bytes(list), Relaxed);
+        }
         let mut q = self.queue.lock();
         let was_empty = q.is_empty();
         q.push(m);
@@ -117,6 +142,11 @@ impl Mailbox {
     /// Wakes the worker to re-check flags.
     pub fn wake(&self) {
         self.send(Msg::Check);
+    }
+
+    /// Bytes of deliveries sent to this worker and not yet written out.
+    pub fn in_flight_bytes(&self) -> usize {
+        self.in_flight.load(Relaxed)
     }
 }
 
@@ -133,6 +163,9 @@ pub struct Worker {
     retry: Vec<usize>,
     /// Connections with replies to write at the end of this loop turn.
     pending_writes: Vec<usize>,
+    /// Bytes of deliveries taken from the mailbox this turn: they leave its
+    /// in-flight count once the turn's writes are done.
+    delivered: usize,
     /// Connections blocked on keys (BLPOP...).
     blocked: Vec<usize>,
     expire: ExpireCycle,
@@ -154,6 +187,7 @@ impl Worker {
         let mailbox = Arc::new(Mailbox {
             queue: Mutex::new(Vec::new()),
             waker,
+            in_flight: AtomicUsize::new(0),
         });
         let w = Worker {
             idx,
@@ -166,6 +200,7 @@ impl Worker {
             pending_writes: Vec::new(),
             blocked: Vec::new(),
             expire: ExpireCycle::new(crate::store::random_seed()),
+            delivered: 0,
         };
         Ok((w, mailbox))
     }
@@ -311,7 +346,10 @@ impl Worker {
             match m {
                 Msg::NewClient(conn, shared) => self.add_client(conn, shared),
                 Msg::Served { client_id, reply } => self.served(client_id, reply),
-                Msg::Deliver(list) => self.deliver(list),
+                Msg::Deliver(list) => {
+                    self.delivered += delivery_bytes(&list);
+                    self.deliver(list);
+                }
                 Msg::Check => {
                     for t in 0..self.clients.len() {
                         let kill =
@@ -523,6 +561,10 @@ impl Worker {
         if self.pending_writes.is_empty() {
             self.pending_writes = list;
         }
+        if self.delivered > 0 {
+            self.mailbox.in_flight.fetch_sub(self.delivered, Relaxed);
+            self.delivered = 0;
+        }
     }
 
     fn close(&mut self, t: usize) {
@@ -645,6 +687,7 @@ impl Worker {
                         }
                     }
                 }
+                c.delivered_output = true;
                 if !c.write_blocked && !c.write_queued {
                     c.write_queued = true;
                     self.pending_writes.push(t);
@@ -715,6 +758,15 @@ impl Worker {
                 |db, key| crate::commands::notify::expired_in_background(&self.srv, db, key),
             );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
+        }
+        // Evictions a command's time budget left unfinished go on here.
+        if crate::evict::unfinished() {
+            let sink = crate::evict::Sink {
+                client_id: 0,
+                pushes: None,
+                resp3: false,
+            };
+            crate::evict::perform_evictions(&self.srv, &self.srv.worker_stats[self.idx], sink);
         }
         if self.idx == 0 && crate::tracking::TRACKING.keys.load(Relaxed) > 0 {
             crate::commands::tracking::enforce_table_limit(&self.srv);

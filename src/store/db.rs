@@ -180,7 +180,12 @@ impl Db {
             // SAFETY: moved is a live entry of `dict`.
             unsafe { EntryMut::from_ptr(moved).set_volatile_idx(idx as u32) };
         }
-        if self.volatile.capacity() > 64 && self.volatile.len() < self.volatile.capacity() / 4 {
+        if self.volatile.is_empty() {
+            // 1,024 shards per database: empty ones hold nothing.
+            self.volatile = Vec::new();
+        } else if self.volatile.capacity() > 64
+            && self.volatile.len() < self.volatile.capacity() / 4
+        {
             self.volatile.shrink_to(self.volatile.len() * 2);
         }
     }

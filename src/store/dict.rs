@@ -141,7 +141,10 @@ impl Dict {
             Entry::from_raw(p)
         };
         self.len -= 1;
-        if self.table.len() > 4 && self.len < self.table.len() / 8 {
+        if self.len == 0 {
+            // Most shards of a small database are empty: they keep no table.
+            self.table = Box::new([]);
+        } else if self.table.len() > 4 && self.len < self.table.len() / 8 {
             self.resize((self.len * 2).next_power_of_two().max(4));
         }
         Some(e)

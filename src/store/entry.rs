@@ -146,8 +146,9 @@ impl Entry {
             NewValue::GrowableStr(_) => (ValueType::String, StrEnc::Raw),
             NewValue::Obj(v) => (v.value_type(), StrEnc::Raw),
         };
-        let meta =
-            ty as u32 | ((enc as u32) << ENC_SHIFT) | (crate::store::lru_clock() << LRU_SHIFT);
+        let meta = ty as u32
+            | ((enc as u32) << ENC_SHIFT)
+            | (crate::store::access::initial() << LRU_SHIFT);
         let boxed = match value {
             NewValue::Str(v, _) if v.len() <= INLINE_STR_MAX => {
                 // SAFETY: payload is 4 + len bytes, written fully below.
@@ -383,7 +384,8 @@ impl<'a> EntryRef<'a> {
         }
     }
 
-    /// The LRU clock (seconds, 24 bits) of the last access.
+    /// The 24-bit access field: the LRU clock (seconds) of the last access,
+    /// or the LFU time and counter (see [`crate::store::access`]).
     pub fn lru(&self) -> u32 {
         self.header().meta >> LRU_SHIFT
     }
@@ -432,7 +434,14 @@ impl<'a> EntryMut<'a> {
         }
     }
 
-    /// Records an access for LRU eviction and OBJECT IDLETIME.
+    /// Records an access for eviction and OBJECT IDLETIME/FREQ.
+    #[inline]
+    pub fn touch(&mut self) {
+        let v = crate::store::access::touched(self.view().lru());
+        self.set_lru(v);
+    }
+
+    /// Sets the 24-bit access field (RESTORE IDLETIME/FREQ, RDB loading).
     pub fn set_lru(&mut self, clock: u32) {
         // SAFETY: exclusive access to a live header.
         unsafe {

@@ -7,9 +7,11 @@
 //! which makes multi-key commands such as MSET or RENAME atomic; commands
 //! whose keys are unknown up front lock every shard in order.
 
+pub mod access;
 pub mod db;
 pub mod dict;
 pub mod entry;
+pub mod evict;
 pub mod expire;
 pub mod hash;
 pub mod intset;
@@ -70,6 +72,7 @@ pub fn lru_clock() -> u32 {
 /// Advances the LRU clock from the current time.
 pub fn update_lru_clock(now_ms: i64) {
     LRU_CLOCK.store(((now_ms / 1000) as u32) & 0x00FF_FFFF, Ordering::Relaxed);
+    access::update_minutes(now_ms);
 }
 
 /// Seconds since the access recorded as `lru`, as OBJECT IDLETIME reports.
@@ -163,21 +166,31 @@ impl Keyspace {
     }
 
     /// Locks every shard in order, for commands over the whole keyspace.
+    ///
+    /// The guards are not kept (1,024 of them would be a 16 KiB vector
+    /// allocated and freed per command, and counted in `used_memory` by
+    /// INFO): the returned [`Locked`] reaches the shards through the mutexes
+    /// it holds and unlocks them all when dropped.
     pub fn lock_all(&self) -> Locked<'_> {
-        let mut locked = Locked {
-            first: None,
-            rest: Vec::with_capacity(SHARDS),
-            all: true,
-        };
-        for (i, s) in self.shards.iter().enumerate() {
-            locked.push(i, s.0.lock());
+        for s in self.shards.iter() {
+            std::mem::forget(s.0.lock());
         }
-        locked
+        Locked {
+            first: None,
+            rest: Vec::new(),
+            all: Some(self),
+        }
     }
 
     /// Runs `f` on one shard, for background work such as active expiry.
     pub fn with_shard<R>(&self, idx: usize, f: impl FnOnce(&mut Shard) -> R) -> R {
         f(&mut self.shards[idx].0.lock())
+    }
+
+    /// Runs `f` on one shard if it is not locked elsewhere, for sampling
+    /// that may skip a busy shard rather than wait (eviction).
+    pub fn try_with_shard<R>(&self, idx: usize, f: impl FnOnce(&mut Shard) -> R) -> Option<R> {
+        self.shards[idx].0.try_lock().map(|mut g| f(&mut g))
     }
 }
 
@@ -186,12 +199,26 @@ impl Keyspace {
 pub struct Locked<'a> {
     first: Option<(usize, MutexGuard<'a, Shard>)>,
     rest: Vec<(usize, MutexGuard<'a, Shard>)>,
-    all: bool,
+    /// Every shard of this keyspace is locked, without guards (see
+    /// [`Keyspace::lock_all`]); dropping unlocks them.
+    all: Option<&'a Keyspace>,
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if let Some(ks) = self.all {
+            for s in ks.shards.iter() {
+                // SAFETY: `lock_all` locked every shard on this thread and
+                // forgot the guards; this is the only unlock of each.
+                unsafe { s.0.force_unlock() };
+            }
+        }
+    }
 }
 
 impl<'a> Locked<'a> {
     fn push(&mut self, idx: usize, g: MutexGuard<'a, Shard>) {
-        if self.first.is_none() && !self.all {
+        if self.first.is_none() {
             self.first = Some((idx, g));
         } else {
             self.rest.push((idx, g));
@@ -200,13 +227,16 @@ impl<'a> Locked<'a> {
 
     /// True when every shard is held.
     pub fn holds_all(&self) -> bool {
-        self.all
+        self.all.is_some()
     }
 
     /// The locked shard with index `idx`.
     pub fn shard(&mut self, idx: usize) -> Option<&mut Shard> {
-        if self.all {
-            return self.rest.get_mut(idx).map(|(_, g)| &mut **g);
+        if let Some(ks) = self.all {
+            let m = &ks.shards.get(idx)?.0;
+            // SAFETY: the shard is locked by `lock_all` for as long as `self`
+            // lives, and the `&mut self` borrow makes this the only reference.
+            return Some(unsafe { &mut *m.data_ptr() });
         }
         if let Some((i, g)) = &mut self.first {
             if *i == idx {
@@ -223,9 +253,19 @@ impl<'a> Locked<'a> {
     pub fn iter_mut<'s>(
         &'s mut self,
     ) -> impl Iterator<Item = (usize, &'s mut Shard)> + use<'s, 'a> {
+        let all = self.all;
+        let n = if all.is_some() { SHARDS } else { 0 };
+        let held = (0..n).filter_map(move |i| {
+            let m = &all?.shards[i].0;
+            // SAFETY: locked by `lock_all` while `self` lives; each index is
+            // yielded once, so the references are disjoint, and the
+            // `&'s mut self` borrow excludes every other access.
+            Some((i, unsafe { &mut *m.data_ptr() }))
+        });
         self.first
             .iter_mut()
             .chain(self.rest.iter_mut())
             .map(|(i, g)| (*i, &mut **g))
+            .chain(held)
     }
 }

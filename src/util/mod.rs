@@ -2,6 +2,7 @@
 //! (KEYS, SCAN MATCH, PSUBSCRIBE, ...), cluster key slots, and the exact
 //! number parsing/formatting rules Redis applies to command arguments.
 
+pub mod alloc;
 pub mod crc16;
 pub mod glob;
 pub mod num;
