@@ -115,3 +115,31 @@ def test_collections_with_resp3_defaults(server):
         p.hset("h", mapping={"a": 1})
         p.hincrby("h", "a", 2)
         assert p.execute() == [1, 3]
+
+
+def test_cache_with_maxmemory_allkeys_lru(server):
+    """A cache under a memory limit: writes keep working, old entries make room,
+    and redis-py sees Redis's OOM error once nothing may be evicted."""
+    r = redis.Redis(host="localhost", port=server, db=2)
+    r.flushdb()
+    limit = r.info("memory")["used_memory"] + 200_000
+    try:
+        r.config_set("maxmemory-policy", "allkeys-lru")
+        r.config_set("maxmemory", limit)
+        with r.pipeline(transaction=False) as p:
+            for i in range(20_000):
+                p.set(f"page:{i}", "x" * 100, ex=3600)
+            p.execute()
+        assert r.info("memory")["used_memory"] <= limit + 4096
+        assert r.info("stats")["evicted_keys"] > 0
+        assert 0 < r.dbsize() < 20_000
+        assert r.get("page:19999") == b"x" * 100
+
+        r.config_set("maxmemory-policy", "noeviction")
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            for i in range(20_000):
+                r.set(f"more:{i}", "x" * 100)
+    finally:
+        r.config_set("maxmemory", 0)
+        r.config_set("maxmemory-policy", "noeviction")
+        r.flushdb()
