@@ -252,5 +252,7 @@ fn evictions_publish_events_and_lfu_counts_accesses() {
         .arg("k")
         .query(&mut c)
         .unwrap();
-    assert!((8..=20).contains(&f), "1000 reads give a counter of {f}");
+    // About 19 on average (Redis documents 18 for factor 10), with a wide
+    // spread: each step up is a coin with a falling probability.
+    assert!((12..=30).contains(&f), "1000 reads give a counter of {f}");
 }

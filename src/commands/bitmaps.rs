@@ -64,9 +64,9 @@ fn setbit(ctx: &mut Ctx, args: Args) -> CmdResult {
     let byte = (off >> 3) as usize;
     let mask = 0x80u8 >> (off & 7);
     // Type check first so a wrong type never gets converted.
-    let before = write_string(&mut ctx.keys, args.get(1))?.map(|v| v.len());
+    let before = write_string(ctx.keys, args.get(1))?.map(|v| v.len());
     let grown = before.is_none_or(|n| n < byte + 1);
-    let v = bits_mut(&mut ctx.keys, args.get(1), byte + 1)?;
+    let v = bits_mut(ctx.keys, args.get(1), byte + 1)?;
     let old = v[byte] & mask != 0;
     if on {
         v[byte] |= mask;
@@ -86,7 +86,7 @@ fn setbit(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn getbit(ctx: &mut Ctx, args: Args) -> CmdResult {
     let off = parse_offset(ctx, args.get(2), None)?;
-    let v = read_string(&mut ctx.keys, args.get(1))?.unwrap_or(b"");
+    let v = read_string(ctx.keys, args.get(1))?.unwrap_or(b"");
     let byte = (off >> 3) as usize;
     let bit = v.get(byte).is_some_and(|b| b & (0x80 >> (off & 7)) != 0);
     ctx.out.int(bit as i64);
@@ -142,7 +142,7 @@ fn count_bits(v: &[u8], from: u64, to: u64) -> u64 {
 
 fn bitcount(ctx: &mut Ctx, args: Args) -> CmdResult {
     // Redis looks the key up before it parses the range.
-    let Some(v) = read_string(&mut ctx.keys, args.get(1))? else {
+    let Some(v) = read_string(ctx.keys, args.get(1))? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -188,7 +188,7 @@ fn bitpos(ctx: &mut Ctx, args: Args) -> CmdResult {
     }
     let want = bit == 1;
     // Redis looks the key up before it parses the range.
-    let Some(v) = read_string(&mut ctx.keys, args.get(1))? else {
+    let Some(v) = read_string(ctx.keys, args.get(1))? else {
         ctx.out.int(if want { -1 } else { 0 });
         return Ok(());
     };
@@ -237,7 +237,7 @@ fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut srcs: Vec<Vec<u8>> = Vec::new();
     for k in args.from(3) {
         srcs.push(
-            read_string(&mut ctx.keys, k)?
+            read_string(ctx.keys, k)?
                 .map(|v| v.to_vec())
                 .unwrap_or_default(),
         );
@@ -474,9 +474,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
     let key = args.get(1);
     let writes = ops.iter().any(|o| !matches!(o, FieldOp::Get(..)));
     let current = if writes {
-        write_string(&mut ctx.keys, key)?
+        write_string(ctx.keys, key)?
     } else {
-        read_string(&mut ctx.keys, key)?
+        read_string(ctx.keys, key)?
     }
     .map(|v| v.to_vec());
     if !writes {
@@ -499,7 +499,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         })
         .max()
         .unwrap_or(0);
-    let v = bits_mut(&mut ctx.keys, key, need)?;
+    let v = bits_mut(ctx.keys, key, need)?;
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     let mut changes = 0u64;
     for op in &ops {

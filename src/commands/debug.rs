@@ -312,7 +312,7 @@ fn reload(ctx: &mut Ctx, args: Args) -> CmdResult {
             .map_err(|e| CmdError::err(format!("Error trying to save the DB: {e}")))?;
     }
     if flush {
-        super::keys::flush(&mut ctx.keys, None, false);
+        super::keys::flush(ctx.keys, None, false);
     }
     crate::persist::snapshot::load_locked(srv, ctx.keys.locked())
         .map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
@@ -358,7 +358,7 @@ fn populate(ctx: &mut Ctx, args: Args) -> CmdResult {
         if let Some(n) = size {
             val.resize(n, 0);
         }
-        super::strings::store_string(&mut ctx.keys, &key, &val, None)?;
+        super::strings::store_string(ctx.keys, &key, &val, None)?;
     }
     ctx.out.ok();
     Ok(())

@@ -433,13 +433,13 @@ fn check_and_run(
     // One clock read serves the command's expiry clock and its duration.
     let start_us = Server::now_us();
     let now_ms = start_us / 1000;
-    let keys = Keys::new(locked, state.db, now_ms, planned);
+    let mut keys = Keys::new(locked, state.db, now_ms, planned);
     let serving = match mode {
         Mode::Serving(_, key) => Some(key.to_vec()),
         Mode::Normal => None,
     };
-    let (block, mut keys) = invoke(
-        srv, stats, state, out, cmd, handler, args, keys, serving, start_us,
+    let block = invoke(
+        srv, stats, state, out, cmd, handler, args, &mut keys, serving, start_us,
     );
     if matches!(mode, Mode::Normal) {
         super::monitor::feed(srv, state, shared, cmd, args);
@@ -490,10 +490,9 @@ pub fn plan_shards(
 
 /// Runs one command's handler on already locked `keys` and accounts for it
 /// (command stats, keyspace hits, dirty counter, WATCH invalidation), writing
-/// an error reply if it failed. Returns the handler's block request and the
-/// keys for the next command.
+/// an error reply if it failed. Returns the handler's block request.
 #[allow(clippy::too_many_arguments)]
-pub fn invoke<'k>(
+pub fn invoke(
     srv: &Server,
     stats: &WorkerStats,
     state: &mut ClientState,
@@ -501,10 +500,10 @@ pub fn invoke<'k>(
     cmd: &Command,
     handler: super::Handler,
     args: Args<'_>,
-    mut keys: Keys<'k>,
+    keys: &mut Keys<'_>,
     serving: Option<Vec<u8>>,
     start_us: i64,
-) -> (Option<BlockSpec>, Keys<'k>) {
+) -> Option<BlockSpec> {
     keys.db = state.db;
     keys.expired = 0;
     keys.hits = 0;
@@ -516,14 +515,13 @@ pub fn invoke<'k>(
         srv,
         client: &mut *state,
         out: &mut *out,
-        keys,
+        keys: &mut *keys,
         stats,
         block: None,
         serving,
     };
     let result = handler(&mut ctx, args);
     let block = ctx.block.take();
-    let mut keys = ctx.keys;
     if !keys.events.is_empty() {
         let mut me = crate::pubsub::Publisher {
             client_id: state.id,
@@ -536,7 +534,7 @@ pub fn invoke<'k>(
     if (dirty > 0 || keys.touched)
         && (srv.watched_keys.load(Relaxed) > 0 || !crate::tracking::TRACKING.idle())
     {
-        super::multi::touch_written_keys(&mut keys, cmd, args, state.id);
+        super::multi::touch_written_keys(keys, cmd, args, state.id);
     }
     if let Some(t) = &state.tracking {
         let wanted = if t.optin {
@@ -545,7 +543,7 @@ pub fn invoke<'k>(
             !(t.optout && state.caching)
         };
         if !t.bcast && wanted && cmd.meta.flags & flags::READONLY != 0 {
-            super::tracking::remember_keys(&mut keys, cmd, args, state.id);
+            super::tracking::remember_keys(keys, cmd, args, state.id);
         }
     }
     if crate::tracking::has_pending() {
@@ -579,7 +577,7 @@ pub fn invoke<'k>(
         stats.count_error(&e.code());
         out.error(&e.message());
     }
-    (block, keys)
+    block
 }
 
 /// Registers the client as a waiter on the keys of `spec`, in their shards'

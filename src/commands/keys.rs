@@ -384,8 +384,8 @@ fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult {
             .load(std::sync::atomic::Ordering::Relaxed)
             > 0
         {
-            super::multi::touch_db_change(&mut ctx.keys, a as usize, Some(b as usize));
-            super::multi::touch_db_change(&mut ctx.keys, b as usize, Some(a as usize));
+            super::multi::touch_db_change(ctx.keys, a as usize, Some(b as usize));
+            super::multi::touch_db_change(ctx.keys, b as usize, Some(a as usize));
         }
         let mut ready = Vec::new();
         for (_, sh) in ctx.keys.locked().iter_mut() {
@@ -451,11 +451,11 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
         .load(std::sync::atomic::Ordering::Relaxed)
         > 0
     {
-        super::multi::touch_db_change(&mut ctx.keys, db, None);
+        super::multi::touch_db_change(ctx.keys, db, None);
     }
     crate::tracking::TRACKING
         .flushed(&mut ctx.keys.locked().iter_mut().map(|(_, s)| &mut s.tracked));
-    let n = flush(&mut ctx.keys, Some(db), lazy);
+    let n = flush(ctx.keys, Some(db), lazy);
     ctx.keys.dirty += n as u64;
     ctx.out.ok();
     Ok(())
@@ -470,12 +470,12 @@ fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
         > 0
     {
         for db in 0..ctx.srv.keyspace.num_dbs() {
-            super::multi::touch_db_change(&mut ctx.keys, db, None);
+            super::multi::touch_db_change(ctx.keys, db, None);
         }
     }
     crate::tracking::TRACKING
         .flushed(&mut ctx.keys.locked().iter_mut().map(|(_, s)| &mut s.tracked));
-    let n = flush(&mut ctx.keys, None, lazy);
+    let n = flush(ctx.keys, None, lazy);
     ctx.keys.dirty += n as u64;
     crate::persist::snapshot::kill_bgsave(ctx.srv);
     // Redis saves an empty RDB after FLUSHALL when save points are set.
@@ -678,7 +678,7 @@ pub(crate) fn object_lookup<'e>(
 }
 
 fn object_encoding(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let name = match object_lookup(&mut ctx.keys, args.get(2))? {
+    let name = match object_lookup(ctx.keys, args.get(2))? {
         None => {
             ctx.out.null();
             return Ok(());
@@ -693,7 +693,7 @@ fn object_encoding(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult {
-    match object_lookup(&mut ctx.keys, args.get(2))? {
+    match object_lookup(ctx.keys, args.get(2))? {
         None => ctx.out.null(),
         Some(e) => {
             // Redis shares small integers (refcount INT_MAX) unless a
@@ -720,7 +720,7 @@ fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lfu = crate::store::access::lfu_mode();
-    match object_lookup(&mut ctx.keys, args.get(2))? {
+    match object_lookup(ctx.keys, args.get(2))? {
         None => ctx.out.null(),
         Some(_) if lfu => {
             return Err(CmdError::err("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."))
@@ -732,7 +732,7 @@ fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn object_freq(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lfu = crate::store::access::lfu_mode();
-    match object_lookup(&mut ctx.keys, args.get(2))? {
+    match object_lookup(ctx.keys, args.get(2))? {
         None => ctx.out.null(),
         Some(_) if !lfu => {
             return Err(CmdError::err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."))

@@ -184,8 +184,9 @@ pub struct Ctx<'a, 'k> {
     pub client: &'a mut ClientState,
     /// Where the reply goes.
     pub out: &'a mut ReplyBuf,
-    /// The keyspace as locked for this command.
-    pub keys: Keys<'k>,
+    /// The keyspace as locked for this command (borrowed: `Keys` is a few
+    /// hundred bytes, which moving in and out of every call would copy).
+    pub keys: &'a mut Keys<'k>,
     /// Statistics of the worker running the command.
     pub stats: &'a WorkerStats,
     /// Set by a blocking command that found nothing (see [`blocking::block_on`]).

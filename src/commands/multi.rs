@@ -367,10 +367,9 @@ pub fn exec(
             continue;
         };
         let start_us = Server::now_us();
-        let (_, k) = invoke(
-            srv, stats, state, out, cmd, handler, args, keys, None, start_us,
+        invoke(
+            srv, stats, state, out, cmd, handler, args, &mut keys, None, start_us,
         );
-        keys = k;
         super::monitor::feed(srv, state, shared, cmd, args);
     }
     state.in_multi = false;

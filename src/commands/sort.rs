@@ -171,7 +171,7 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
         let mut items = Vec::with_capacity(elems.len());
         for e in elems {
             let byval = match by {
-                Some(p) => lookup_pattern(&mut ctx.keys, p, &e)?,
+                Some(p) => lookup_pattern(ctx.keys, p, &e)?,
                 None => None,
             };
             let mut it = Item {
@@ -239,7 +239,7 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
             outputs.push(Some(e.clone()));
         }
         for g in &gets {
-            outputs.push(lookup_pattern(&mut ctx.keys, g, e)?);
+            outputs.push(lookup_pattern(ctx.keys, g, e)?);
         }
     }
     match store {

@@ -95,7 +95,7 @@ pub fn store_string(keys: &mut Keys<'_>, key: &[u8], val: &[u8], expire: Option<
 }
 
 fn get(ctx: &mut Ctx, args: Args) -> CmdResult {
-    match read_string(&mut ctx.keys, args.get(1))? {
+    match read_string(ctx.keys, args.get(1))? {
         Some(v) => ctx.out.bulk(v),
         None => ctx.out.null(),
     }
@@ -193,7 +193,7 @@ fn set_generic(
     new_expire: Option<i64>,
 ) -> CmdResult {
     let old = if o.get || o.keepttl {
-        read_owned(&mut ctx.keys, key, o.get)?
+        read_owned(ctx.keys, key, o.get)?
     } else {
         None
     };
@@ -218,7 +218,7 @@ fn set_generic(
         (None, true) => old.as_ref().and_then(|(_, e)| *e),
         (None, false) => None,
     };
-    store_string(&mut ctx.keys, key, val, expire)?;
+    store_string(ctx.keys, key, val, expire)?;
     ctx.keys.notify(ev::STRING, "set", key);
     if new_expire.is_some() {
         ctx.keys.notify(ev::GENERIC, "expire", key);
@@ -238,7 +238,7 @@ fn setnx(ctx: &mut Ctx, args: Args) -> CmdResult {
     if ctx.keys.exists(args.get(1))? {
         ctx.out.int(0);
     } else {
-        store_string(&mut ctx.keys, args.get(1), args.get(2), None)?;
+        store_string(ctx.keys, args.get(1), args.get(2), None)?;
         ctx.keys.notify(ev::STRING, "set", args.get(1));
         ctx.out.int(1);
     }
@@ -255,7 +255,7 @@ fn setex_generic(ctx: &mut Ctx, args: Args, seconds: bool, cmd: &'static str) ->
         return Err(CmdError::InvalidExpire(cmd));
     }
     let when = ctx.keys.now_ms + ms;
-    store_string(&mut ctx.keys, args.get(1), args.get(3), Some(when))?;
+    store_string(ctx.keys, args.get(1), args.get(3), Some(when))?;
     ctx.keys.notify(ev::STRING, "set", args.get(1));
     ctx.keys.notify(ev::GENERIC, "expire", args.get(1));
     ctx.out.ok();
@@ -280,7 +280,7 @@ fn getset(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
-    match read_string(&mut ctx.keys, key)? {
+    match read_string(ctx.keys, key)? {
         None => ctx.out.null(),
         Some(v) => {
             ctx.out.bulk(v);
@@ -294,7 +294,7 @@ fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
     let o = parse_set_opts(args, 2, true)?;
-    let Some((v, _)) = read_owned(&mut ctx.keys, key, true)? else {
+    let Some((v, _)) = read_owned(ctx.keys, key, true)? else {
         ctx.out.null();
         return Ok(());
     };
@@ -347,7 +347,7 @@ fn mset_check(args: Args, name: &str) -> CmdResult {
 fn mset(ctx: &mut Ctx, args: Args) -> CmdResult {
     mset_check(args, "mset")?;
     for i in (1..args.len()).step_by(2) {
-        store_string(&mut ctx.keys, args.get(i), args.get(i + 1), None)?;
+        store_string(ctx.keys, args.get(i), args.get(i + 1), None)?;
         ctx.keys.notify(ev::STRING, "set", args.get(i));
     }
     ctx.out.ok();
@@ -363,7 +363,7 @@ fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     }
     for i in (1..args.len()).step_by(2) {
-        store_string(&mut ctx.keys, args.get(i), args.get(i + 1), None)?;
+        store_string(ctx.keys, args.get(i), args.get(i + 1), None)?;
         ctx.keys.notify(ev::STRING, "set", args.get(i));
     }
     ctx.out.int(1);
@@ -443,9 +443,9 @@ pub(crate) fn growable<'e>(
 fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
     let key = args.get(1);
     let add = args.get(2);
-    let cur = match write_string(&mut ctx.keys, key)? {
+    let cur = match write_string(ctx.keys, key)? {
         None => {
-            store_string(&mut ctx.keys, key, add, None)?;
+            store_string(ctx.keys, key, add, None)?;
             ctx.keys.notify(ev::STRING, "append", key);
             ctx.out.int(add.len() as i64);
             return Ok(());
@@ -453,7 +453,7 @@ fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
         Some(v) => v.len(),
     };
     check_size(ctx, (cur + add.len()) as u64)?;
-    let v = growable(&mut ctx.keys, key)?;
+    let v = growable(ctx.keys, key)?;
     let at = v.len();
     grow_to(v, at + add.len());
     v[at..].copy_from_slice(add);
@@ -465,7 +465,7 @@ fn append(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn strlen(ctx: &mut Ctx, args: Args) -> CmdResult {
-    let n = read_string(&mut ctx.keys, args.get(1))?.map_or(0, |v| v.len());
+    let n = read_string(ctx.keys, args.get(1))?.map_or(0, |v| v.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -529,7 +529,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
     // Computed in emulated 80-bit long double, as Redis does, so results
     // match it digit for digit.
     let key = args.get(1);
-    let cur = read_owned(&mut ctx.keys, key, false)?;
+    let cur = read_owned(ctx.keys, key, false)?;
     let s = num::incrbyfloat(cur.as_ref().map(|(v, _)| &v[..]), args.get(2))?;
     // Redis stores the result as a plain string, never `int`-encoded.
     let enc = if s.len() <= crate::store::value::EMBSTR_MAX {
@@ -549,7 +549,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
 fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult {
     let start = args.int(2)?;
     let end = args.int(3)?;
-    let v = read_string(&mut ctx.keys, args.get(1))?.unwrap_or(b"");
+    let v = read_string(ctx.keys, args.get(1))?.unwrap_or(b"");
     // Both negative and crossed is empty before clamping (Redis's rule).
     match clamp_range(start, end, v.len() as i64) {
         Some((s, e)) if !(start < 0 && end < 0 && start > end) => {
@@ -567,7 +567,7 @@ fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
     if offset < 0 {
         return Err(CmdError::err("offset is out of range"));
     }
-    let cur = write_string(&mut ctx.keys, key)?.map(|v| v.len());
+    let cur = write_string(ctx.keys, key)?.map(|v| v.len());
     match cur {
         None if val.is_empty() => {
             ctx.out.int(0);
@@ -580,7 +580,7 @@ fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
         _ => {}
     }
     check_size(ctx, offset as u64 + val.len() as u64)?;
-    let v = growable(&mut ctx.keys, key)?;
+    let v = growable(ctx.keys, key)?;
     let end = offset as usize + val.len();
     grow_to(v, end);
     v[offset as usize..end].copy_from_slice(val);
@@ -593,12 +593,12 @@ fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult {
 
 fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult {
     let not_str = || CmdError::err("The specified keys must contain string values");
-    let a = match read_string(&mut ctx.keys, args.get(1)) {
+    let a = match read_string(ctx.keys, args.get(1)) {
         Ok(v) => v.unwrap_or(b"").to_vec(),
         Err(CmdError::WrongType) => return Err(not_str()),
         Err(e) => return Err(e),
     };
-    let b = match read_string(&mut ctx.keys, args.get(2)) {
+    let b = match read_string(ctx.keys, args.get(2)) {
         Ok(v) => v.unwrap_or(b"").to_vec(),
         Err(CmdError::WrongType) => return Err(not_str()),
         Err(e) => return Err(e),
