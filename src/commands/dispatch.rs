@@ -35,6 +35,23 @@ pub enum BatchOutcome {
 
 /// Runs every complete command in the client's query buffer.
 pub fn execute_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome {
+    let outcome = run_batch(srv, stats, c);
+    close_timing(&mut c.state, stats, Server::now_us());
+    outcome
+}
+
+/// Ends the duration of the client's last command, which runs until `now`
+/// (INFO commandstats' `usec`). A command's end is the next one's start,
+/// read once for both, so a pipeline of N commands reads the clock N + 1
+/// times rather than 2N (a clock read is about 20 ns, 3% of a GET).
+#[inline]
+pub(crate) fn close_timing(state: &mut ClientState, stats: &WorkerStats, now: i64) {
+    if let Some((id, start)) = state.open_timing.take() {
+        bump(&stats.per_command[id].usec, (now - start).max(0) as u64);
+    }
+}
+
+fn run_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome {
     let mut inline_buf: Vec<u8> = Vec::new();
     let mut inline_ranges: Vec<Range<usize>> = Vec::new();
     // CLIENT LIST's `qbuf` counts the commands being run, as Redis's
@@ -196,7 +213,7 @@ pub fn run_waiter(
     let mut state = ClientState::for_waiter(w.client_id, w.db);
     let mut out = ReplyBuf::new();
     out.resp3 = w.resp3;
-    match check_and_run(
+    let ran = check_and_run(
         srv,
         stats,
         &mut state,
@@ -205,7 +222,9 @@ pub fn run_waiter(
         args,
         Mode::Serving(w, key),
         ready,
-    ) {
+    );
+    close_timing(&mut state, stats, Server::now_us());
+    match ran {
         Inner::Done => {
             let mut reply = std::mem::take(&mut state.pushes);
             reply.extend_from_slice(&out.buf);
@@ -430,8 +449,10 @@ fn check_and_run(
     if let Some(shared) = shared {
         shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
     }
-    // One clock read serves the command's expiry clock and its duration.
+    // One clock read serves the command's expiry clock, its start and the
+    // end of the previous command's duration.
     let start_us = Server::now_us();
+    close_timing(state, stats, start_us);
     let now_ms = start_us / 1000;
     let mut keys = Keys::new(locked, state.db, now_ms, planned);
     let serving = match mode {
@@ -554,10 +575,10 @@ pub fn invoke(
         };
         crate::tracking::flush(srv, Some(caller));
     }
-    let usec = (Server::now_us() - start_us).max(0) as u64;
+    // The duration ends when the next clock read does (`close_timing`).
+    state.open_timing = Some((cmd.id, start_us));
     let cs = &stats.per_command[cmd.id];
     bump(&cs.calls, 1);
-    bump(&cs.usec, usec);
     bump(&stats.commands, 1);
     if expired > 0 {
         bump(&stats.expired_keys, expired);

@@ -367,6 +367,7 @@ pub fn exec(
             continue;
         };
         let start_us = Server::now_us();
+        super::dispatch::close_timing(state, stats, start_us);
         invoke(
             srv, stats, state, out, cmd, handler, args, &mut keys, None, start_us,
         );

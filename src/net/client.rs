@@ -109,6 +109,9 @@ pub struct ClientShared {
 pub struct ClientState {
     /// Client id.
     pub id: u64,
+    /// The last command run and its start (Unix µs), whose duration is
+    /// closed by the next clock read (see `dispatch::close_timing`).
+    pub open_timing: Option<(usize, i64)>,
     /// Selected database.
     pub db: usize,
     /// Authenticated (or no password required).
@@ -159,6 +162,7 @@ impl ClientState {
     pub fn for_waiter(id: u64, db: usize) -> ClientState {
         ClientState {
             id,
+            open_timing: None,
             db,
             authenticated: true,
             close_after_reply: false,
@@ -294,6 +298,7 @@ impl Client {
             queued_bytes: 0,
             state: ClientState {
                 id: shared.id,
+                open_timing: None,
                 db: 0,
                 authenticated,
                 close_after_reply: false,
