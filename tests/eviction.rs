@@ -256,3 +256,50 @@ fn evictions_publish_events_and_lfu_counts_accesses() {
     // spread: each step up is a coin with a falling probability.
     assert!((12..=30).contains(&f), "1000 reads give a counter of {f}");
 }
+
+#[test]
+fn dumps_keep_idle_times_and_counters_as_redis_does() {
+    let srv = Server::start(&["--enable-debug-command", "yes"]);
+    let mut c = srv.conn();
+    let _: () = c.set("k", "v").unwrap();
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("k").query(&mut c).unwrap();
+    let _: () = c.del("k").unwrap();
+    let object = |c: &mut redis::Connection, what: &str| -> i64 {
+        redis::cmd("OBJECT").arg(what).arg("k").query(c).unwrap()
+    };
+    let reload = |c: &mut redis::Connection| {
+        let _: () = redis::cmd("DEBUG").arg("RELOAD").query(c).unwrap();
+    };
+
+    // Under an LRU policy the dump carries the idle time.
+    config_set(&mut c, "maxmemory-policy", "allkeys-lru");
+    let _: () = redis::cmd("RESTORE")
+        .arg("k")
+        .arg(0)
+        .arg(&payload)
+        .arg("IDLETIME")
+        .arg(1000)
+        .query(&mut c)
+        .unwrap();
+    reload(&mut c);
+    assert!((1000..1003).contains(&object(&mut c, "IDLETIME")));
+    // Without one (noeviction) it doesn't: the key is fresh after loading.
+    config_set(&mut c, "maxmemory-policy", "noeviction");
+    reload(&mut c);
+    assert!(object(&mut c, "IDLETIME") < 3);
+
+    // Under an LFU policy it carries the counter.
+    config_set(&mut c, "maxmemory-policy", "allkeys-lfu");
+    let _: () = c.del("k").unwrap();
+    let _: () = redis::cmd("RESTORE")
+        .arg("k")
+        .arg(0)
+        .arg(&payload)
+        .arg("FREQ")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(object(&mut c, "FREQ"), 100);
+    reload(&mut c);
+    assert_eq!(object(&mut c, "FREQ"), 100);
+}

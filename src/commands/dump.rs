@@ -108,14 +108,8 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
         .notify(crate::config::notify::GENERIC, "restore", key);
     // OBJECT IDLETIME or FREQ then reports the given value, if the policy
     // keeps that kind of access data (Redis's objectSetLRUOrLFU).
-    let lfu = crate::store::access::lfu_mode();
-    let field = if lfu && freq {
-        Some(crate::store::access::with_counter(freq_val))
-    } else if !lfu && idle {
-        Some(crate::store::lru_clock().wrapping_sub(idle_secs as u32) & 0x00FF_FFFF)
-    } else {
-        None
-    };
+    let field =
+        crate::store::access::from_dump(idle.then_some(idle_secs as u64), freq.then_some(freq_val));
     if let Some(field) = field {
         if let Some(mut e) = ctx.keys.write(key)? {
             e.set_lru(field);

@@ -25,6 +25,17 @@ pub struct SaveParams {
     opts: rdb::EncodingOptions,
     used_mem: u64,
     num_dbs: usize,
+    access: AccessData,
+}
+
+/// Which per-key access data a dump carries, by `maxmemory-policy`, as
+/// Redis writes it: LRU idle seconds under an LRU policy, the LFU counter
+/// under an LFU one, nothing otherwise.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AccessData {
+    None,
+    LruIdle,
+    LfuFreq,
 }
 
 impl SaveParams {
@@ -35,8 +46,16 @@ impl SaveParams {
         SaveParams {
             path: cfg.dbfilename(),
             opts,
-            used_mem: crate::commands::info::jemalloc_stats().0,
+            used_mem: crate::util::alloc::used_memory() as u64,
             num_dbs: srv.keyspace.num_dbs(),
+            access: {
+                use crate::config::MaxmemoryPolicy as P;
+                match cfg.maxmemory_policy() {
+                    P::VolatileLru | P::AllkeysLru => AccessData::LruIdle,
+                    P::VolatileLfu | P::AllkeysLfu => AccessData::LfuFreq,
+                    _ => AccessData::None,
+                }
+            },
         }
     }
 }
@@ -101,13 +120,7 @@ pub fn write_rdb(params: &SaveParams, locked: &mut Locked) -> std::io::Result<()
                 if e.expire().is_some_and(|t| t <= now) {
                     return;
                 }
-                result = match e.value() {
-                    ValueRef::Str(s, _) => w.key_string(e.key(), s, e.expire()),
-                    ValueRef::Obj(v) => match crate::store::value::to_rdb(v) {
-                        Some(obj) => w.key_object(e.key(), &obj, e.expire()),
-                        None => Ok(()),
-                    },
-                };
+                result = write_key(&mut w, e, params.access);
             });
             result?;
         }
@@ -118,6 +131,35 @@ pub fn write_rdb(params: &SaveParams, locked: &mut Locked) -> std::io::Result<()
     file.sync_all()?;
     std::fs::rename(&tmp, &params.path)?;
     Ok(())
+}
+
+/// Writes one key: its expiry, its access data (in Redis's order, between
+/// the expiry and the type), then the key and value.
+fn write_key<W: Write>(
+    w: &mut RdbWriter<W>,
+    e: crate::store::EntryRef<'_>,
+    access: AccessData,
+) -> std::io::Result<()> {
+    let value = match e.value() {
+        ValueRef::Str(..) => None,
+        ValueRef::Obj(v) => match crate::store::value::to_rdb(v) {
+            Some(obj) => Some(obj),
+            None => return Ok(()),
+        },
+    };
+    if let Some(at) = e.expire() {
+        w.expire_ms(at)?;
+    }
+    match access {
+        AccessData::None => {}
+        AccessData::LruIdle => w.lru_idle(crate::store::idle_seconds(e.lru()))?,
+        AccessData::LfuFreq => w.lfu_freq(crate::store::access::lfu_counter(e.lru()) as u8)?,
+    }
+    match (e.value(), value) {
+        (ValueRef::Str(s, _), _) => w.key_string(e.key(), s, None),
+        (_, Some(obj)) => w.key_object(e.key(), &obj, None),
+        _ => Ok(()),
+    }
 }
 
 /// SAVE: writes the dump and updates the save bookkeeping and log.
@@ -170,8 +212,8 @@ impl RdbVisitor for Loader<'_, '_> {
         key: Vec<u8>,
         value: RdbObject,
         expire_ms: Option<i64>,
-        _lru_idle: Option<u64>,
-        _lfu_freq: Option<u8>,
+        lru_idle: Option<u64>,
+        lfu_freq: Option<u8>,
     ) -> Result<(), RdbError> {
         if expire_ms.is_some_and(|t| t <= self.now_ms) {
             self.expired += 1;
@@ -191,6 +233,10 @@ impl RdbVisitor for Loader<'_, '_> {
                 }
             },
         };
+        let mut entry = entry;
+        if let Some(field) = crate::store::access::from_dump(lru_idle, lfu_freq) {
+            entry.as_mut().set_lru(field);
+        }
         let Some(sh) = self.locked.shard(shard_of(&key)) else {
             return Err(RdbError::Corrupt("shard not locked".into()));
         };

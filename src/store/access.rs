@@ -74,6 +74,18 @@ pub fn with_counter(counter: u8) -> u32 {
     (minutes() << 8) | counter as u32
 }
 
+/// The access field for a key whose dump (RDB, RESTORE) carried an idle
+/// time or an LFU counter, if the current policy keeps that kind of data:
+/// the counter under an LFU policy, the idle time under any other (Redis's
+/// `objectSetLRUOrLFU`). `None`: keep the field of a fresh key.
+pub fn from_dump(lru_idle: Option<u64>, lfu_freq: Option<u8>) -> Option<u32> {
+    if lfu_mode() {
+        lfu_freq.map(with_counter)
+    } else {
+        lru_idle.map(|idle| super::lru_clock().wrapping_sub(idle as u32) & 0x00FF_FFFF)
+    }
+}
+
 /// The LFU counter of a field, decayed by the minutes since it was last
 /// decremented (what OBJECT FREQ reports and eviction ranks by).
 pub fn lfu_counter(field: u32) -> u32 {
