@@ -120,3 +120,25 @@ fn protected_mode_denies_non_loopback_clients() {
     let mut s = connect_from_127_0_0_2(srv.port);
     assert_eq!(roundtrip(&mut s, b"PING\r\n", 7), b"+PONG\r\n");
 }
+
+/// COMMAND INFO over RESP3, byte for byte as redis-server 7.0.15 sends it:
+/// flags, categories, tips and key specs are sets, and an empty list of
+/// subcommands is an empty set.
+#[test]
+fn command_info_resp3_types_match_redis() {
+    let srv = common::Server::start(&[]);
+    let mut s = srv.raw();
+    let hello = roundtrip(&mut s, b"HELLO 3\r\n", 1);
+    assert!(hello.starts_with(b"%"));
+    // Drain the rest of the HELLO map.
+    std::thread::sleep(Duration::from_millis(100));
+    s.set_nonblocking(true).unwrap();
+    let mut sink = [0u8; 4096];
+    while s.read(&mut sink).is_ok_and(|n| n > 0) {}
+    s.set_nonblocking(false).unwrap();
+    let want: &[u8] = b"*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n";
+    assert_eq!(
+        String::from_utf8_lossy(&roundtrip(&mut s, b"COMMAND INFO get\r\n", want.len())),
+        String::from_utf8_lossy(want)
+    );
+}

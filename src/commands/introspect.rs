@@ -112,11 +112,17 @@ fn command_info(out: &mut ReplyBuf, srv: &Server, c: &Command) {
     for t in m.tips {
         out.bulk(t.as_bytes());
     }
-    out.array(m.key_specs.len());
+    // RESP3 types as Redis 7.0 sends them: key specs are a set; the
+    // subcommands an array, but an empty set when there are none.
+    out.set(m.key_specs.len());
     for ks in m.key_specs {
         key_spec(out, ks);
     }
-    out.array(subs.len());
+    if subs.is_empty() {
+        out.set(0);
+    } else {
+        out.array(subs.len());
+    }
     for s in subs {
         command_info(out, srv, s);
     }
