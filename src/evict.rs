@@ -195,11 +195,6 @@ fn best_candidate(
     pool.pop_best().map(|c| (c.db, c.key))
 }
 
-/// Forgets the pooled candidates of this thread (FLUSHALL, policy change).
-pub fn reset_pool() {
-    POOL.with(|p| p.borrow_mut().clear());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

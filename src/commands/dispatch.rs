@@ -276,6 +276,12 @@ fn check_and_run(
     mode: Mode<'_>,
     ready: &mut Vec<ReadyKey>,
 ) -> Inner {
+    // One clock read, first thing, serves as the end of the previous
+    // command's duration (so neither this command's evictions nor its
+    // wait for locks are charged to it, nor queueing to a MULTI), this
+    // command's start, and its expiry clock.
+    let start_us = Server::now_us();
+    close_timing(state, stats, start_us);
     let name = args.get(0);
     if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
         crate::warning!(
@@ -449,10 +455,6 @@ fn check_and_run(
     if let Some(shared) = shared {
         shared.last_cmd.store(cmd.id as u32 + 1, Relaxed);
     }
-    // One clock read serves the command's expiry clock, its start and the
-    // end of the previous command's duration.
-    let start_us = Server::now_us();
-    close_timing(state, stats, start_us);
     let now_ms = start_us / 1000;
     let mut keys = Keys::new(locked, state.db, now_ms, planned);
     let serving = match mode {

@@ -48,6 +48,10 @@ pub struct EvictionPool {
     /// Ascending by score: the best candidate is last.
     best: Vec<Candidate>,
     rng: u64,
+    /// The ranking and key set the candidates were chosen under: scores of
+    /// different policies don't compare (a TTL score dwarfs any idle time),
+    /// so a policy change starts the pool over.
+    policy: Option<(Rank, bool)>,
 }
 
 impl EvictionPool {
@@ -56,6 +60,7 @@ impl EvictionPool {
         EvictionPool {
             best: Vec::with_capacity(POOL_SIZE),
             rng: seed | 1,
+            policy: None,
         }
     }
 
@@ -78,6 +83,10 @@ impl EvictionPool {
     /// into the pool. Returns the number of keys sampled: 0 means the whole
     /// keyspace (as far as uncontended shards go) has nothing to offer.
     pub fn populate(&mut self, ks: &Keyspace, volatile: bool, rank: Rank, samples: usize) -> usize {
+        if self.policy != Some((rank, volatile)) {
+            self.best.clear();
+            self.policy = Some((rank, volatile));
+        }
         let start = next_rand(&mut self.rng) as usize % SHARDS;
         let mut seen = 0;
         let mut found: Vec<(u64, usize, Vec<u8>)> = Vec::new();
@@ -171,18 +180,33 @@ impl EvictionPool {
 /// for a key that is gone, a "ghost"): like Redis, what the invalidations
 /// and events then cost is not netted against it, or a server with many
 /// tracking clients would evict its whole keyspace to pay for the messages.
+///
+/// The shard is only tried, never waited for: a busy shard's candidate is
+/// skipped like a ghost. Besides never parking a worker, this keeps a
+/// CONFIG SET maxmemory inside EXEC, whose transaction holds some shards,
+/// from waiting on a lock its own thread holds.
 pub fn evict_key(ks: &Keyspace, db: usize, key: &[u8], volatile: bool) -> Option<usize> {
-    use crate::util::alloc::used_memory;
+    use crate::util::alloc::{thread_net, used_memory};
     let h = super::hash_key(key);
-    ks.with_shard(super::shard_of(key), |sh| {
+    ks.try_with_shard(super::shard_of(key), |sh| {
         let table = sh.dbs.get_mut(db)?;
         match table.get(key, h) {
             Some(e) if !volatile || e.expire().is_some() => {}
             _ => return None,
         }
-        let before = used_memory();
-        drop(table.remove(key, h));
-        let freed = before.saturating_sub(used_memory());
+        // This thread frees the value, so its own count measures the gain
+        // exactly, unaffected by other workers allocating meanwhile.
+        let freed = match thread_net() {
+            Some(before) => {
+                drop(table.remove(key, h));
+                thread_net().map_or(0, |after| (before - after).max(0) as usize)
+            }
+            None => {
+                let before = used_memory();
+                drop(table.remove(key, h));
+                before.saturating_sub(used_memory())
+            }
+        };
         sh.watchers.touch(db, key, false);
         let tracking = &crate::tracking::TRACKING;
         if !tracking.idle() {
@@ -190,6 +214,7 @@ pub fn evict_key(ks: &Keyspace, db: usize, key: &[u8], volatile: bool) -> Option
         }
         Some(freed)
     })
+    .flatten()
 }
 
 #[cfg(test)]
@@ -262,6 +287,32 @@ mod tests {
                 .iter()
                 .fold(0, |a, d| a * 10 + (d - b'0') as usize);
             assert_eq!(n % 2, 0, "only keys with a TTL");
+        }
+    }
+
+    #[test]
+    fn a_policy_change_starts_the_pool_over() {
+        let ks = Keyspace::new(1);
+        for i in 0..200 {
+            put(
+                &ks,
+                0,
+                &format!("k{i}"),
+                Some(1_000 + i),
+                crate::store::lru_clock(),
+            );
+        }
+        let mut pool = EvictionPool::new(9);
+        pool.populate(&ks, true, Rank::Ttl, 20);
+        assert!(!pool.is_empty());
+        // TTL scores (about 2^64) would outrank every idle time.
+        pool.populate(&ks, false, Rank::Lru, 5);
+        while let Some(c) = pool.pop_best() {
+            assert!(
+                c.score < 1 << 24,
+                "an LRU score, not a TTL one: {}",
+                c.score
+            );
         }
     }
 

@@ -89,6 +89,16 @@ pub fn used_memory() -> usize {
     (sum + SHARED.load(Relaxed)).max(0) as usize
 }
 
+/// What this thread allocated less what it freed, since it started (any
+/// thread's memory it freed counts against it): the difference of two
+/// readings is exactly what the thread's own work in between cost or gave
+/// back, whatever other threads do meanwhile. `None` for a thread beyond
+/// the slots, which shares one count.
+pub fn thread_net() -> Option<isize> {
+    let i = MY_SLOT.with(|s| s.get());
+    COUNTS.get(i).map(|c| c.0.load(Relaxed))
+}
+
 /// Records the current usage in the peak and returns the peak.
 pub fn note_peak() -> usize {
     let used = used_memory();
