@@ -8,7 +8,10 @@
 //! - [`net`]: acceptor and per-core worker event loops, client connections;
 //! - [`resp`]: request parser and reply encoder;
 //! - [`commands`]: the command table, dispatcher and one file per family;
-//! - [`store`]: the sharded keyspace, its hash tables, entries and expiry;
+//! - [`store`]: the sharded keyspace, its hash tables, entries, expiry and the
+//!   choice of eviction victims;
+//! - [`evict`]: keeping `used_memory` under `maxmemory` (counted by
+//!   [`util::alloc`]);
 //! - [`config`]: `redis.conf` parsing and the CONFIG parameter registry;
 //! - [`persist`]: the RDB format and snapshots;
 //! - [`util`]: glob matching, CRC16 and Redis's number formats.

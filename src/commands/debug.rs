@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::store::{ValueRef, SHARDS};
 
-/// DEBUG <subcommand> ...
+/// `DEBUG <subcommand> ...`
 pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
     let sub = args.get(1).to_ascii_lowercase();
     match (sub.as_slice(), args.len()) {
