@@ -9,20 +9,22 @@ use std::time::Duration;
 use common::Server;
 use redis::Commands;
 
-fn used_memory(c: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
+/// A numeric field of one INFO section.
+fn info_field(c: &mut redis::Connection, section: &str, field: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg(section).query(c).unwrap();
+    let prefix = format!("{field}:");
     info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
         .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory in INFO")
+        .unwrap_or_else(|| panic!("{field} in INFO {section}"))
+}
+
+fn used_memory(c: &mut redis::Connection) -> u64 {
+    info_field(c, "memory", "used_memory")
 }
 
 fn evicted_keys(c: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO").arg("stats").query(c).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix("evicted_keys:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("evicted_keys in INFO")
+    info_field(c, "stats", "evicted_keys")
 }
 
 fn config_set(c: &mut redis::Connection, name: &str, value: impl ToString) {

@@ -384,15 +384,8 @@ fn check_and_run(
         let writes = meta.flags & flags::WRITE != 0
             || (exec && state.multi.as_ref().is_some_and(|m| m.has_write));
         if writes {
-            const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
-            if exec && state.multi.is_some() {
-                state.multi = None;
-                super::multi::unwatch_all(srv, state);
-                let msg = format!("EXECABORT Transaction discarded because of: {NOREPLICAS}");
-                reject(state, stats, out, Some(cmd), CmdError::raw(msg));
-            } else {
-                reject(state, stats, out, Some(cmd), CmdError::raw(NOREPLICAS));
-            }
+            let err = "NOREPLICAS Not enough good replicas to write.";
+            reject_or_abort_exec(srv, stats, state, out, cmd, err);
             return Inner::Done;
         }
     }
@@ -665,16 +658,30 @@ fn refused_for_memory(
     if !denyoom && !queued {
         return false;
     }
-    const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
-    if exec && in_multi {
+    let err = "OOM command not allowed when used memory > 'maxmemory'.";
+    reject_or_abort_exec(srv, stats, state, out, cmd, err);
+    true
+}
+
+/// Refuses `cmd` with `err`; an EXEC is refused by discarding its
+/// transaction with `EXECABORT Transaction discarded because of: <err>`,
+/// as Redis's `rejectCommand` does through `execCommandAbort`.
+fn reject_or_abort_exec(
+    srv: &Server,
+    stats: &WorkerStats,
+    state: &mut ClientState,
+    out: &mut ReplyBuf,
+    cmd: &Command,
+    err: &'static str,
+) {
+    if cmd.fullname == "exec" && state.multi.is_some() {
         state.multi = None;
         super::multi::unwatch_all(srv, state);
-        let msg = format!("EXECABORT Transaction discarded because of: {OOM}");
+        let msg = format!("EXECABORT Transaction discarded because of: {err}");
         reject(state, stats, out, Some(cmd), CmdError::raw(msg));
     } else {
-        reject(state, stats, out, Some(cmd), CmdError::raw(OOM));
+        reject(state, stats, out, Some(cmd), CmdError::raw(err));
     }
-    true
 }
 
 /// The tracking table holds more keys than `tracking-table-max-keys`.
