@@ -25,6 +25,7 @@ pub mod net;
 pub mod persist;
 pub mod pubsub;
 pub mod resp;
+pub mod script;
 pub mod server;
 pub mod store;
 pub mod tracking;

@@ -130,9 +130,11 @@ pub fn run(args: Vec<String>) -> i32 {
         keyspace: Keyspace::new(cfg.databases()),
         hot,
         commands,
-        worker_stats: (0..threads)
+        // One more for the script engine thread.
+        worker_stats: (0..=threads)
             .map(|_| Arc::new(WorkerStats::new(ncmds)))
             .collect(),
+        engine: OnceLock::new(),
         mailboxes: OnceLock::new(),
         clients: Default::default(),
         next_client_id: 1.into(),
@@ -186,6 +188,15 @@ pub fn run(args: Vec<String>) -> i32 {
     }
 
     block_signals();
+    match crate::script::Engine::start(srv.clone()) {
+        Ok(e) => {
+            let _ = srv.engine.set(e);
+        }
+        Err(e) => {
+            crate::warning!("Failed spawning the script engine: {e}");
+            return 1;
+        }
+    }
     let mut mailboxes = Vec::new();
     let mut handles = Vec::new();
     for i in 0..threads {

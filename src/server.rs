@@ -184,6 +184,8 @@ pub struct Server {
     pub commands: CommandTable,
     /// One per worker thread.
     pub worker_stats: Vec<Arc<WorkerStats>>,
+    /// The script engine's inbox, set once its thread starts.
+    pub engine: OnceLock<crate::script::Engine>,
     /// Worker mailboxes, set once the workers start.
     pub mailboxes: OnceLock<Vec<Arc<Mailbox>>>,
     /// Connected clients by id, for CLIENT LIST/KILL.
@@ -376,6 +378,11 @@ impl Server {
     pub fn obuf_limit(&self, class: crate::config::ClientClass) -> (u64, u64, u64) {
         let l = &self.hot.obuf_limits[class as usize];
         (l[0].load(Relaxed), l[1].load(Relaxed), l[2].load(Relaxed))
+    }
+
+    /// The script engine thread's counters (the slot after the workers').
+    pub fn engine_stats(&self) -> Arc<WorkerStats> {
+        self.worker_stats[self.threads].clone()
     }
 
     /// Sum of one counter over all workers.

@@ -136,13 +136,33 @@ fn deliver(srv: &Server, w: &Waiter, reply: Vec<u8>) {
     }
 }
 
+/// Waiters whose removal from the registries was put off while the script
+/// engine held the keyspace (see [`forget`]).
+static DEFERRED: parking_lot::Mutex<Vec<Arc<Waiter>>> = parking_lot::const_mutex(Vec::new());
+
+/// Finishes the removals [`forget`] put off (workers' cron).
+pub fn forget_deferred(srv: &Server) {
+    if srv.keyspace.engine_active() {
+        return;
+    }
+    let list = std::mem::take(&mut *DEFERRED.lock());
+    for w in list {
+        forget(srv, &w);
+    }
+}
+
 /// Removes a waiter that timed out, was unblocked or disconnected from the
 /// registries of its keys.
 pub fn forget(srv: &Server, w: &Arc<Waiter>) {
     let mut shards: Vec<usize> = w.keys.iter().map(|k| crate::store::shard_of(k)).collect();
     shards.sort_unstable();
     shards.dedup();
-    let mut locked = srv.keyspace.lock(&shards);
+    // A waiter no longer WAITING is skipped by the serving code, so its
+    // removal can wait while a script holds the keyspace.
+    let Some(mut locked) = srv.keyspace.lock_or_park(&shards) else {
+        DEFERRED.lock().push(w.clone());
+        return;
+    };
     for k in &w.keys {
         if let Some(s) = locked.shard(crate::store::shard_of(k)) {
             s.waiters.remove(w.db, k, w);

@@ -18,7 +18,13 @@ const PARTIAL: &[(&str, &str)] = &[
     ("hrandfield", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("zrandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("client|kill", "USER filter only knows the default user"),
-    ("object|freq", "LFU counters are not maintained yet"),
+    ("eval", "no `cjson`, `cmsgpack` or `struct` library yet; not propagated (no replication or AOF yet)"),
+    ("evalsha", "as EVAL"),
+    ("eval_ro", "as EVAL"),
+    ("evalsha_ro", "as EVAL"),
+    ("fcall", "as EVAL; libraries are not saved in RDB files yet"),
+    ("fcall_ro", "as FCALL"),
+    ("function|load", "the library's code runs with the full script globals, where Redis offers only `redis.register_function` and logging"),
     ("flushall", "ASYNC frees in a background thread; no lazyfree counters"),
 ];
 

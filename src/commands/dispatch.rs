@@ -31,6 +31,9 @@ pub enum BatchOutcome {
     /// The last command blocked the client (BLPOP...): run nothing more
     /// until it is served, times out or is unblocked.
     Blocked,
+    /// The last command went to the script engine with the client's state:
+    /// run nothing more until its `ScriptDone` comes back.
+    Scripting,
 }
 
 /// Runs every complete command in the client's query buffer.
@@ -106,6 +109,34 @@ fn run_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome 
                 srv.blocked_clients.fetch_add(1, Relaxed);
                 return BatchOutcome::Blocked;
             }
+            RunOutcome::Offload => {
+                let mut buf = Vec::new();
+                let mut ranges = Vec::with_capacity(args.len());
+                for a in args.from(0) {
+                    let s = buf.len();
+                    buf.extend_from_slice(a);
+                    ranges.push(s..buf.len());
+                }
+                let placeholder = ClientState::for_waiter(c.state.id, c.state.db);
+                let job = crate::script::Job {
+                    state: std::mem::replace(&mut c.state, placeholder),
+                    buf,
+                    ranges,
+                    resp3: c.out.resp3,
+                    shared: c.shared.clone(),
+                };
+                return match srv.engine.get() {
+                    Some(engine) => {
+                        c.scripting = true;
+                        if engine.submit(job) {
+                            BatchOutcome::Scripting
+                        } else {
+                            BatchOutcome::Close
+                        }
+                    }
+                    None => BatchOutcome::Close,
+                };
+            }
         }
         if c.state.close_after_reply && c.shared.kill.load(Relaxed) {
             return BatchOutcome::Close;
@@ -121,6 +152,8 @@ pub enum RunOutcome {
     Parked,
     /// It blocked the client on keys (BLPOP...), registered as this waiter.
     Blocked(Arc<Waiter>),
+    /// It must run on the script engine thread (see `crate::script`).
+    Offload,
 }
 
 /// What became of re-running a blocked client's command for a ready key.
@@ -172,6 +205,10 @@ pub fn run_command(
             out.buf.truncate(reply_start);
             return RunOutcome::Parked;
         }
+        Inner::Offload => {
+            out.buf.truncate(reply_start);
+            return RunOutcome::Offload;
+        }
         Inner::Blocked(w) => {
             out.buf.truncate(reply_start);
             // What the command pushed before blocking leaves now; its reply
@@ -197,6 +234,28 @@ pub fn run_command(
     }
     state.reply.skip = std::mem::take(&mut state.reply.skip_next);
     RunOutcome::Done
+}
+
+/// Runs a command handed over to the script engine thread (see
+/// `crate::script`), with the caller's state; the reply goes to `out`.
+pub fn run_engine_command(
+    srv: &Server,
+    stats: &WorkerStats,
+    state: &mut ClientState,
+    out: &mut ReplyBuf,
+    shared: &ClientShared,
+    args: Args<'_>,
+) {
+    srv.keyspace.set_engine_active(true);
+    let outcome = run_command(srv, stats, state, out, shared, args);
+    srv.keyspace.set_engine_active(false);
+    close_timing(state, stats, Server::now_us());
+    if let RunOutcome::Blocked(w) = outcome {
+        // Blocking commands don't block inside scripts and EXEC, and
+        // nothing else reaching the engine blocks: never expected here.
+        crate::warning!("internal error: a command blocked on the script engine");
+        crate::commands::blocking::forget(srv, &w);
+    }
 }
 
 /// Re-runs waiter `w`'s command because `key` became ready, under the locks
@@ -231,7 +290,7 @@ pub fn run_waiter(
             reply.append(&mut state.pushes_after);
             ServeOutcome::Served(reply)
         }
-        Inner::Parked | Inner::Blocked(_) => ServeOutcome::NotServed,
+        Inner::Parked | Inner::Blocked(_) | Inner::Offload => ServeOutcome::NotServed,
     }
 }
 
@@ -243,6 +302,8 @@ pub enum Inner {
     Parked,
     /// Blocked the client as this waiter.
     Blocked(Arc<Waiter>),
+    /// Runs on the script engine thread: hand it over.
+    Offload,
 }
 
 /// Replies with a rejection (the command did not run); inside MULTI this
@@ -371,8 +432,11 @@ fn check_and_run(
         return Inner::Done;
     };
 
-    // Over `maxmemory`: evict, and refuse what needs memory if that fails.
+    let busy = crate::script::STATUS.busy() && !crate::script::on_engine();
+    // Over `maxmemory`: evict, and refuse what needs memory if that fails
+    // (not while a script is busy: it holds the keyspace).
     if matches!(mode, Mode::Normal)
+        && !busy
         && srv.hot.maxmemory.load(Relaxed) > 0
         && refused_for_memory(srv, stats, state, out, cmd)
     {
@@ -398,6 +462,13 @@ fn check_and_run(
         reject(state, stats, out, Some(cmd), CmdError::raw(msg));
         return Inner::Done;
     }
+    // A script running past `busy-reply-threshold`: only what is flagged
+    // `allow_busy` runs meanwhile (SCRIPT KILL, SHUTDOWN NOSAVE, ...).
+    if busy && meta.flags & flags::ALLOW_BUSY == 0 {
+        let err = crate::script::STATUS.busy_error();
+        reject_or_abort_exec(srv, stats, state, out, cmd, err);
+        return Inner::Done;
+    }
     if state.multi.is_some() && !super::multi::runs_inside_multi(cmd.fullname.as_str()) {
         if meta.flags & flags::NO_MULTI != 0 {
             reject(
@@ -413,14 +484,23 @@ fn check_and_run(
         } else if let Some(m) = state.multi.as_mut() {
             m.has_write |= meta.flags & flags::WRITE != 0;
             m.has_denyoom |= meta.flags & flags::DENYOOM != 0;
+            m.has_engine |= cmd.lock == LockMode::Engine;
             m.push(cmd, args);
             out.simple("QUEUED");
         }
         return Inner::Done;
     }
+    let on_engine = crate::script::on_engine();
+    let engine_cmd = cmd.lock == LockMode::Engine
+        || (cmd.fullname == "exec" && state.multi.as_ref().is_some_and(|m| m.has_engine));
+    if engine_cmd && !on_engine {
+        return Inner::Offload;
+    }
     if cmd.fullname == "exec" && state.multi.is_some() {
         let r = super::multi::exec(srv, stats, state, out, shared, cmd, ready);
-        super::monitor::feed(srv, state, shared, cmd, args);
+        if !matches!(r, Inner::Parked) {
+            super::monitor::feed(srv, state, shared, cmd, args);
+        }
         return r;
     }
 
@@ -428,7 +508,22 @@ fn check_and_run(
     let mut list: Vec<usize> = Vec::new();
     let locked = match cmd.lock {
         LockMode::None => Locked::default(),
-        LockMode::All => srv.keyspace.lock_all(),
+        LockMode::All | LockMode::Engine if on_engine => srv.keyspace.lock_all(),
+        LockMode::All | LockMode::Engine => match mode {
+            Mode::Serving(..) => srv.keyspace.lock_all(),
+            Mode::Normal => match srv.keyspace.lock_all_or_park() {
+                Some(l) => l,
+                None => return Inner::Parked,
+            },
+        },
+        LockMode::Keys if on_engine => {
+            if !plan_shards(cmd, args, &mut planned, &mut list) {
+                list = (0..crate::store::SHARDS).collect();
+            }
+            list.sort_unstable();
+            list.dedup();
+            srv.keyspace.lock(&list)
+        }
         LockMode::Keys => {
             if !plan_shards(cmd, args, &mut planned, &mut list) {
                 list = (0..crate::store::SHARDS).collect();
@@ -454,6 +549,9 @@ fn check_and_run(
         Mode::Serving(_, key) => Some(key.to_vec()),
         Mode::Normal => None,
     };
+    if on_engine {
+        super::monitor::feed_script_call(srv, state, shared, cmd, args);
+    }
     let block = invoke(
         srv, stats, state, out, cmd, handler, args, &mut keys, serving, start_us,
     );
@@ -558,7 +656,12 @@ pub fn invoke(
         } else {
             !(t.optout && state.caching)
         };
-        if !t.bcast && wanted && cmd.meta.flags & flags::READONLY != 0 {
+        // Scripts track their callers' keys themselves (`crate::script`).
+        if !t.bcast
+            && wanted
+            && cmd.meta.flags & flags::READONLY != 0
+            && cmd.lock != super::LockMode::Engine
+        {
             super::tracking::remember_keys(keys, cmd, args, state.id);
         }
     }

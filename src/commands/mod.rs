@@ -27,6 +27,7 @@ pub mod monitor;
 pub mod multi;
 pub mod notify;
 pub mod pubsub;
+pub mod scripting;
 pub mod server_cmds;
 pub mod sets;
 pub mod sort;
@@ -155,6 +156,9 @@ pub enum LockMode {
     All,
     /// None: the command touches no key.
     None,
+    /// Runs on the script engine thread with every shard locked (EVAL,
+    /// FCALL, SCRIPT LOAD, FUNCTION LOAD...; see `crate::script`).
+    Engine,
 }
 
 /// Ties a command name to its implementation.

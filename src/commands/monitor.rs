@@ -65,6 +65,35 @@ pub fn feed(
     {
         return;
     }
+    send(srv, state, shared, cmd, args);
+}
+
+/// Feeds a command that runs a script (EVAL, FCALL...) before it runs, so
+/// its line precedes those of the commands the script calls. These are
+/// flagged `skip_monitor` so that [`feed`] leaves them out afterwards.
+pub fn feed_script_call(
+    srv: &Server,
+    state: &ClientState,
+    shared: Option<&ClientShared>,
+    cmd: &Command,
+    args: Args<'_>,
+) {
+    if srv.monitoring.load(Relaxed) == 0
+        || cmd.meta.flags & flags::SKIP_MONITOR == 0
+        || cmd.lock != super::LockMode::Engine
+    {
+        return;
+    }
+    send(srv, state, shared, cmd, args);
+}
+
+fn send(
+    srv: &Server,
+    state: &ClientState,
+    shared: Option<&ClientShared>,
+    cmd: &Command,
+    args: Args<'_>,
+) {
     let line: Arc<[u8]> = format_line(srv, state, shared, cmd, args).into();
     let list = srv.monitors.read().clone();
     let Some(mailboxes) = srv.mailboxes.get() else {

@@ -50,6 +50,9 @@ pub struct MultiState {
     /// A queued command may use more memory (EXEC is then refused when
     /// out of memory, as Redis's `mstate.cmd_flags & CMD_DENYOOM`).
     pub has_denyoom: bool,
+    /// A queued command runs on the script engine (EVAL, FCALL...): the
+    /// whole EXEC then runs there.
+    pub has_engine: bool,
 }
 
 impl MultiState {
@@ -72,6 +75,7 @@ impl MultiState {
         self.abort = false;
         self.has_write = false;
         self.has_denyoom = false;
+        self.has_engine = false;
     }
 
     /// Bytes held by the queue's buffers.
@@ -172,17 +176,57 @@ pub fn unwatch_all(srv: &Server, state: &mut ClientState) {
     }
     let watched = std::mem::take(&mut state.watched);
     srv.watched_keys.fetch_sub(watched.len(), Ordering::Relaxed);
+    if !forget_watches(srv, &watched, &state.watch_dirty) {
+        // A script holds the keyspace: the old registrations are removed
+        // later, and keep a flag of their own meanwhile so that they can't
+        // fail this client's next transaction.
+        let old = std::mem::take(&mut state.watch_dirty);
+        DEFERRED_UNWATCH.lock().push((watched, old));
+        return;
+    }
+    state.watch_dirty.store(false, Ordering::Release);
+}
+
+/// WATCH registrations whose removal waits for the script engine to
+/// release the keyspace (see [`unwatch_all`]).
+type Watches = (
+    Vec<(usize, Vec<u8>)>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+);
+static DEFERRED_UNWATCH: parking_lot::Mutex<Vec<Watches>> = parking_lot::const_mutex(Vec::new());
+
+/// Removes `flag`'s registrations for `watched`; false (nothing done) while
+/// the script engine holds the keyspace.
+fn forget_watches(
+    srv: &Server,
+    watched: &[(usize, Vec<u8>)],
+    flag: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> bool {
     let mut shards: Vec<usize> = watched.iter().map(|(_, k)| shard_of(k)).collect();
     shards.sort_unstable();
     shards.dedup();
-    let mut locked = srv.keyspace.lock(&shards);
-    for (db, k) in &watched {
+    let Some(mut locked) = srv.keyspace.lock_or_park(&shards) else {
+        return false;
+    };
+    for (db, k) in watched {
         if let Some(s) = locked.shard(shard_of(k)) {
-            s.watchers.remove(*db, k, &state.watch_dirty);
+            s.watchers.remove(*db, k, flag);
         }
     }
-    drop(locked);
-    state.watch_dirty.store(false, Ordering::Release);
+    true
+}
+
+/// Finishes the removals [`unwatch_all`] put off (workers' cron).
+pub fn unwatch_deferred(srv: &Server) {
+    if srv.keyspace.engine_active() {
+        return;
+    }
+    let list = std::mem::take(&mut *DEFERRED_UNWATCH.lock());
+    for (watched, flag) in list {
+        if !forget_watches(srv, &watched, &flag) {
+            DEFERRED_UNWATCH.lock().push((watched, flag));
+        }
+    }
 }
 
 /// The key is present but past its TTL (Redis's `keyIsExpired`).
@@ -228,7 +272,11 @@ pub fn touch_db_change(keys: &mut Keys<'_>, emptied: usize, replacement: Option<
 pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>, by: u64) {
     const WRITES: u32 = key_flags::RW | key_flags::OW | key_flags::RM;
     let db = keys.db;
-    let all = cmd.lock == LockMode::All;
+    let all = matches!(cmd.lock, LockMode::All | LockMode::Engine);
+    if cmd.lock == LockMode::Engine {
+        // The commands a script ran touched their own keys.
+        return;
+    }
     let locked = keys.locked();
     if all && matches!(cmd.fullname.as_str(), "flushall" | "flushdb" | "swapdb") {
         // Done by the commands themselves, before they change anything.
@@ -298,8 +346,48 @@ pub fn exec(
     exec_cmd: &Command,
     ready: &mut Vec<ReadyKey>,
 ) -> super::dispatch::Inner {
-    let Some(mut m) = state.multi.take() else {
+    let Some(m) = state.multi.as_ref() else {
         out.error("ERR EXEC without MULTI");
+        return super::dispatch::Inner::Done;
+    };
+    // The shards the queued commands need, and the watched keys' shards
+    // (EXEC checks whether one expired), taken before anything else so that
+    // a worker can park the EXEC while the script engine holds them.
+    let locked = if m.abort {
+        None
+    } else {
+        let mut shards = Vec::new();
+        let mut all = false;
+        for i in 0..m.len() {
+            let (id, args) = m.get(i);
+            let cmd = &srv.commands.list[id];
+            match cmd.lock {
+                LockMode::All | LockMode::Engine => all = true,
+                LockMode::Keys => {
+                    let mut planned = Planned::default();
+                    if !plan_shards(cmd, args, &mut planned, &mut shards) {
+                        all = true;
+                    }
+                }
+                LockMode::None => {}
+            }
+        }
+        shards.extend(state.watched.iter().map(|(_, k)| shard_of(k)));
+        shards.sort_unstable();
+        shards.dedup();
+        let on_engine = crate::script::on_engine();
+        let locked = match (all, on_engine) {
+            (true, true) => Some(srv.keyspace.lock_all()),
+            (true, false) => srv.keyspace.lock_all_or_park(),
+            (false, true) => Some(srv.keyspace.lock(&shards)),
+            (false, false) => srv.keyspace.lock_or_park(&shards),
+        };
+        match locked {
+            Some(l) => Some(l),
+            None => return super::dispatch::Inner::Parked,
+        }
+    };
+    let Some(mut m) = state.multi.take() else {
         return super::dispatch::Inner::Done;
     };
     bump(&stats.per_command[exec_cmd.id].calls, 1);
@@ -308,7 +396,7 @@ pub fn exec(
             .store(exec_cmd.id as u32 + 1, std::sync::atomic::Ordering::Relaxed);
     }
     bump(&stats.commands, 1);
-    if m.abort {
+    let Some(locked) = locked else {
         unwatch_all(srv, state);
         stats.per_command[exec_cmd.id]
             .failed
@@ -317,32 +405,6 @@ pub fn exec(
         stats.count_error("EXECABORT");
         out.error("EXECABORT Transaction discarded because of previous errors.");
         return super::dispatch::Inner::Done;
-    }
-    // The shards the queued commands need.
-    let mut shards = Vec::new();
-    let mut all = false;
-    for i in 0..m.len() {
-        let (id, args) = m.get(i);
-        let cmd = &srv.commands.list[id];
-        match cmd.lock {
-            LockMode::All => all = true,
-            LockMode::Keys => {
-                let mut planned = Planned::default();
-                if !plan_shards(cmd, args, &mut planned, &mut shards) {
-                    all = true;
-                }
-            }
-            LockMode::None => {}
-        }
-    }
-    // The watched keys' shards too: EXEC checks whether one expired.
-    shards.extend(state.watched.iter().map(|(_, k)| shard_of(k)));
-    let locked = if all {
-        srv.keyspace.lock_all()
-    } else {
-        shards.sort_unstable();
-        shards.dedup();
-        srv.keyspace.lock(&shards)
     };
     // Checked under the locks: a write to a watched key either happened
     // before (and is seen here) or happens after the whole transaction.
@@ -368,6 +430,7 @@ pub fn exec(
         };
         let start_us = Server::now_us();
         super::dispatch::close_timing(state, stats, start_us);
+        super::monitor::feed_script_call(srv, state, shared, cmd, args);
         invoke(
             srv, stats, state, out, cmd, handler, args, &mut keys, None, start_us,
         );

@@ -225,6 +225,10 @@ fn shutdown(ctx: &mut Ctx, args: Args) -> CmdResult {
     if abort {
         return Err(CmdError::err("No shutdown in progress."));
     }
+    if !nosave && crate::script::STATUS.busy() && !crate::script::on_engine() {
+        // The engine holds the keyspace: only SHUTDOWN NOSAVE gets through.
+        return Err(CmdError::raw(crate::script::STATUS.busy_error()));
+    }
     crate::persist::snapshot::kill_bgsave(ctx.srv);
     let want_save = save || (!nosave && !ctx.srv.config.read().save_points().is_empty());
     if want_save {

@@ -107,6 +107,7 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::pubsub::COMMANDS,
         super::monitor::COMMANDS,
         super::tracking::COMMANDS,
+        super::scripting::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -226,7 +226,10 @@ pub fn enforce_table_limit(srv: &Server) {
         if over == 0 {
             break;
         }
-        let mut locked = srv.keyspace.lock(&[shard]);
+        // Never wait: a script may hold the shard for long.
+        let Some(mut locked) = srv.keyspace.try_lock(&[shard]) else {
+            continue;
+        };
         if let Some(s) = locked.shard(shard) {
             if !s.tracked.is_empty() {
                 TRACKING.evict_from(&mut s.tracked, over);

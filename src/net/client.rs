@@ -235,6 +235,14 @@ pub struct Client {
     pub blocked: Option<Arc<crate::store::waiters::Waiter>>,
     /// When the output first went over the soft output-buffer limit.
     pub soft_limit_since: Option<std::time::Instant>,
+    /// Its command runs on the script engine, which holds `state` (a
+    /// placeholder is here meanwhile): run nothing until it comes back.
+    pub scripting: bool,
+    /// Closed while scripting: closed for good once the state is back.
+    pub close_pending: bool,
+    /// Deliveries that arrived while scripting, which need the state to be
+    /// filtered (subscriptions, MONITOR, tracking): delivered on return.
+    pub held: Vec<crate::net::worker::Delivery>,
 }
 
 /// A piece of output queued ahead of the reply buffer.
@@ -321,6 +329,9 @@ impl Client {
             },
             blocked: None,
             soft_limit_since: None,
+            scripting: false,
+            close_pending: false,
+            held: Vec::new(),
             shared,
             readable: true,
             write_blocked: false,

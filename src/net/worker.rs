@@ -44,6 +44,8 @@ pub enum Msg {
         /// The encoded reply of its command.
         reply: Vec<u8>,
     },
+    /// The script engine ran a connection's command: its state and reply.
+    ScriptDone(Box<crate::script::Done>),
 }
 
 /// One frame for several connections of a worker.
@@ -346,6 +348,7 @@ impl Worker {
             match m {
                 Msg::NewClient(conn, shared) => self.add_client(conn, shared),
                 Msg::Served { client_id, reply } => self.served(client_id, reply),
+                Msg::ScriptDone(done) => self.script_done(*done),
                 Msg::Deliver(list) => {
                     self.delivered += delivery_bytes(&list);
                     self.deliver(list);
@@ -413,7 +416,7 @@ impl Worker {
                 close = true;
                 break;
             }
-            if c.blocked.is_some() {
+            if c.blocked.is_some() || c.scripting {
                 // Keep reading (to notice a disconnect and buffer what
                 // follows) but run nothing until the client is unblocked.
                 if c.readable
@@ -442,6 +445,7 @@ impl Worker {
                     self.blocked.push(t);
                     break;
                 }
+                BatchOutcome::Scripting => break,
                 BatchOutcome::Close => {
                     close = true;
                     break;
@@ -510,6 +514,17 @@ impl Worker {
         }
         c.shared.qbuf.store(c.filled, Relaxed);
         c.shared.omem.store(c.pending_output(), Relaxed);
+        if c.scripting {
+            // The state is on the engine; it comes back with the reply.
+            if close {
+                c.close_pending = true;
+            } else if c.pending_output() > 0 && !c.write_blocked && !c.write_queued {
+                // Replies of the commands before the script leave now.
+                c.write_queued = true;
+                self.pending_writes.push(t);
+            }
+            return;
+        }
         c.publish_session();
         if c.state.close_after_reply {
             // Leave the registry now, not once the last reply is written:
@@ -571,6 +586,13 @@ impl Worker {
         let Some(slot) = self.clients.get_mut(t) else {
             return;
         };
+        if let Some(c) = slot.as_mut() {
+            if c.scripting {
+                // Its state is on the engine: closed when it comes back.
+                c.close_pending = true;
+                return;
+            }
+        }
         let Some(mut c) = slot.take() else { return };
         crate::commands::multi::unwatch_all(&self.srv, &mut c.state);
         if c.state.subs.any() {
@@ -613,6 +635,10 @@ impl Worker {
     /// Times out blocked clients whose deadline passed and finishes those
     /// unblocked by CLIENT UNBLOCK.
     fn check_blocked(&mut self) {
+        if self.srv.keyspace.engine_active() {
+            // Timeouts wait for the script to end, as in Redis.
+            return;
+        }
         let now = Server::now_ms();
         let list = self.blocked.clone();
         for t in list {
@@ -644,6 +670,15 @@ impl Worker {
                     continue;
                 };
                 if c.shared.id != id {
+                    continue;
+                }
+                if c.scripting {
+                    c.held.push(Delivery {
+                        frame: d.frame.clone(),
+                        targets: vec![(id, token)],
+                        kind: d.kind,
+                        topic: d.topic.clone(),
+                    });
                     continue;
                 }
                 match d.kind {
@@ -726,6 +761,36 @@ impl Worker {
         self.unblock(t);
     }
 
+    /// The script engine finished a connection's command: restore its
+    /// state, queue the reply and the deliveries held meanwhile, and run
+    /// what it sent since.
+    fn script_done(&mut self, done: crate::script::Done) {
+        let t = done.token as usize;
+        let Some(Some(c)) = self.clients.get_mut(t) else {
+            return;
+        };
+        if c.shared.id != done.client_id || !c.scripting {
+            return;
+        }
+        c.state = done.state;
+        c.scripting = false;
+        c.out.buf.extend_from_slice(&done.reply);
+        let held = std::mem::take(&mut c.held);
+        let close = c.close_pending;
+        if !c.write_blocked && !c.write_queued {
+            c.write_queued = true;
+            self.pending_writes.push(t);
+        }
+        if !held.is_empty() {
+            self.deliver(held);
+        }
+        if close {
+            self.close(t);
+        } else {
+            self.drive(t);
+        }
+    }
+
     /// Clears a client's blocked state and runs what it sent meanwhile.
     fn unblock(&mut self, t: usize) {
         if let Some(Some(c)) = self.clients.get_mut(t) {
@@ -759,6 +824,8 @@ impl Worker {
             );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
         }
+        crate::commands::blocking::forget_deferred(&self.srv);
+        crate::commands::multi::unwatch_deferred(&self.srv);
         // Evictions a command's time budget left unfinished go on here.
         if crate::evict::unfinished() {
             let sink = crate::evict::Sink {
@@ -781,7 +848,7 @@ impl Worker {
             for t in 0..self.clients.len() {
                 let idle = match &self.clients[t] {
                     // No timeout for Pub/Sub and MONITOR clients, as Redis.
-                    Some(c) if c.state.subs.any() || c.state.monitor => false,
+                    Some(c) if c.state.subs.any() || c.state.monitor || c.scripting => false,
                     Some(c) => {
                         now / 1000 - c.shared.last_interaction_ms.load(Relaxed) / 1000 > timeout
                     }

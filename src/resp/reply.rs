@@ -165,6 +165,35 @@ impl ReplyBuf {
         }
     }
 
+    /// A verbatim string with its 3-letter format (scripts choose it); the
+    /// format is padded or cut to 3 bytes as the protocol requires.
+    pub fn verbatim_with(&mut self, format: &[u8], data: &[u8]) {
+        if !self.resp3 {
+            return self.bulk(data);
+        }
+        let mut fmt = [b' '; 3];
+        for (d, s) in fmt.iter_mut().zip(format) {
+            *d = *s;
+        }
+        self.buf.push(b'=');
+        self.push_num(data.len() as i64 + 4);
+        self.buf.extend_from_slice(b"\r\n");
+        self.buf.extend_from_slice(&fmt);
+        self.buf.push(b':');
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// A big number: RESP3 `(` type, RESP2 bulk string.
+    pub fn big_number(&mut self, digits: &[u8]) {
+        if !self.resp3 {
+            return self.bulk(digits);
+        }
+        self.buf.push(b'(');
+        self.buf.extend_from_slice(digits);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
     /// Bytes already encoded as RESP (shared constant replies).
     pub fn raw(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);

@@ -64,7 +64,9 @@ impl ExpireCycle {
             let shard = mine[self.next_shard % mine.len()];
             self.next_shard = (self.next_shard + 1) % mine.len();
             let rng = &mut self.rng;
-            ks.with_shard(shard, |sh| {
+            // A shard held elsewhere (a script holds them all) is skipped
+            // this time: the worker must not wait.
+            let _ = ks.try_with_shard(shard, |sh| {
                 for (dbi, db) in sh.dbs.iter_mut().enumerate() {
                     loop {
                         let n = db.volatile_len().min(SAMPLE);

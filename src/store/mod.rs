@@ -116,6 +116,10 @@ struct PaddedShard(Mutex<Shard>);
 pub struct Keyspace {
     shards: Box<[PaddedShard]>,
     num_dbs: usize,
+    /// The script engine holds, or is taking, every shard: workers must not
+    /// wait for a shard then, since a script may hold them for seconds (see
+    /// [`Keyspace::lock_or_park`]).
+    engine: std::sync::atomic::AtomicBool,
 }
 
 /// A key's shard index.
@@ -136,7 +140,77 @@ impl Keyspace {
                 }))
             })
             .collect();
-        Keyspace { shards, num_dbs }
+        Keyspace {
+            shards,
+            num_dbs,
+            engine: false.into(),
+        }
+    }
+
+    /// True while the script engine holds (or is taking) every shard.
+    pub fn engine_active(&self) -> bool {
+        self.engine.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Announces that the script engine is about to take every shard
+    /// (`true`) or has released them (`false`).
+    pub fn set_engine_active(&self, on: bool) {
+        self.engine.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Takes `first` for a worker: waits only while its holder is a
+    /// short command, never while the script engine is active (`None`: the
+    /// caller parks the connection and retries).
+    ///
+    /// Once a thread holds the first shard it needs, the engine holds none
+    /// of the shards after it: the engine takes every shard in ascending
+    /// order and keeps them until the script ends, so it would hold this
+    /// one too. The rest can then be waited for safely.
+    fn first_or_park(&self, first: usize) -> Option<MutexGuard<'_, Shard>> {
+        let mut spins = 0u32;
+        loop {
+            if let Some(g) = self.shards[first].0.try_lock() {
+                return Some(g);
+            }
+            if self.engine.load(std::sync::atomic::Ordering::SeqCst) {
+                return None;
+            }
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// Locks `shards` (sorted, deduplicated) for a worker that may wait for
+    /// other workers' commands but not for a script: `None` while the
+    /// script engine holds the keyspace (see [`Keyspace::first_or_park`]).
+    pub fn lock_or_park(&self, shards: &[usize]) -> Option<Locked<'_>> {
+        let Some((&first, rest)) = shards.split_first() else {
+            return Some(Locked::default());
+        };
+        let mut locked = Locked::default();
+        locked.push(first, self.first_or_park(first)?);
+        for &s in rest {
+            locked.push(s, self.shards[s].0.lock());
+        }
+        Some(locked)
+    }
+
+    /// [`Keyspace::lock_all`] for a worker: `None` while the script engine
+    /// holds the keyspace.
+    pub fn lock_all_or_park(&self) -> Option<Locked<'_>> {
+        std::mem::forget(self.first_or_park(0)?);
+        for s in self.shards[1..].iter() {
+            std::mem::forget(s.0.lock());
+        }
+        Some(Locked {
+            first: None,
+            rest: Vec::new(),
+            all: Some(self),
+        })
     }
 
     /// Number of databases.

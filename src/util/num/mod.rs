@@ -1153,6 +1153,18 @@ pub fn parse_long_double(s: &[u8]) -> Option<f64> {
 /// `%.17g`; this appends exactly that text (`inf`, `-inf`, `nan`/`-nan`,
 /// `-0`, `1e+20`, `0.10000000000000001`, ...).
 pub fn write_double(v: f64, out: &mut Vec<u8>) {
+    write_g(v, 17, out)
+}
+
+/// C's `%.<precision>g` (precision 1 to 17), e.g. `%.14g`, Lua 5.1's
+/// number format.
+pub fn fmt_g(v: f64, precision: usize) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_g(v, precision.clamp(1, 17), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn write_g(v: f64, precision: usize, out: &mut Vec<u8>) {
     if v.is_nan() {
         out.extend_from_slice(if v.is_sign_negative() {
             b"-nan"
@@ -1172,7 +1184,7 @@ pub fn write_double(v: f64, out: &mut Vec<u8>) {
     // Rust's exact formatting rounds half-to-even on the exact binary
     // value, like glibc; "{:.16e}" yields the 17 significant digits.
     let mut buf = StackBuf::default();
-    let _ = write!(buf, "{:.16e}", v.abs());
+    let _ = write!(buf, "{:.*e}", precision - 1, v.abs());
     let sci = buf.as_bytes();
     let epos = sci.iter().position(|&c| c == b'e').unwrap_or(sci.len());
     let mut digits = [0u8; 17];
@@ -1196,7 +1208,7 @@ pub fn write_double(v: f64, out: &mut Vec<u8>) {
     if v < 0.0 {
         out.push(b'-');
     }
-    if !(-4..17).contains(&exp) {
+    if !(-4..precision as i32).contains(&exp) {
         out.push(sig[0]);
         if sig.len() > 1 {
             out.push(b'.');
