@@ -619,6 +619,9 @@ pub fn invoke(
     start_us: i64,
 ) -> Option<BlockSpec> {
     keys.db = state.db;
+    // Keys are memoized by address: a script's commands build their
+    // arguments in buffers that may reuse one another's addresses.
+    keys.forget_memo();
     keys.expired = 0;
     keys.hits = 0;
     keys.misses = 0;

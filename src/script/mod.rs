@@ -252,3 +252,6 @@ fn run(srv: Arc<Server>, rx: Receiver<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
