@@ -232,3 +232,92 @@ fn bgsave_forks_and_writes_a_loadable_dump() {
     assert_eq!(redis::cmd("DBSIZE").query::<i64>(&mut c).unwrap(), 2000);
     assert_eq!(c.get::<_, i64>("k1999").unwrap(), 1999);
 }
+
+#[test]
+fn migrate_moves_keys_with_their_ttl_between_servers() {
+    let src = common::Server::start(&[]);
+    let dst = common::Server::start(&[]);
+    let mut a = src.conn();
+    let mut b = dst.conn();
+    let port = dst.port.to_string();
+    let none: String = redis::cmd("MIGRATE")
+        .arg("127.0.0.1")
+        .arg(&port)
+        .arg("nokey")
+        .arg(0)
+        .arg(1000)
+        .query(&mut a)
+        .unwrap();
+    assert_eq!(none, "NOKEY");
+    let _: () = redis::cmd("SET")
+        .arg("s")
+        .arg("v")
+        .arg("EX")
+        .arg(100)
+        .query(&mut a)
+        .unwrap();
+    let _: () = redis::cmd("RPUSH")
+        .arg("l")
+        .arg("x")
+        .arg("y")
+        .query(&mut a)
+        .unwrap();
+    let ok: String = redis::cmd("MIGRATE")
+        .arg("127.0.0.1")
+        .arg(&port)
+        .arg("")
+        .arg(3)
+        .arg(1000)
+        .arg("COPY")
+        .arg("KEYS")
+        .arg("s")
+        .arg("l")
+        .query(&mut a)
+        .unwrap();
+    assert_eq!(ok, "OK");
+    let _: () = redis::cmd("SELECT").arg(3).query(&mut b).unwrap();
+    let list: Vec<String> = redis::cmd("LRANGE")
+        .arg("l")
+        .arg(0)
+        .arg(-1)
+        .query(&mut b)
+        .unwrap();
+    assert_eq!(list, vec!["x", "y"]);
+    let ttl: i64 = redis::cmd("TTL").arg("s").query(&mut b).unwrap();
+    assert!((99..=100).contains(&ttl), "{ttl}");
+    // Without COPY the target refuses existing keys; with REPLACE they move.
+    let busy: redis::RedisResult<String> = redis::cmd("MIGRATE")
+        .arg("127.0.0.1")
+        .arg(&port)
+        .arg("s")
+        .arg(3)
+        .arg(1000)
+        .query(&mut a);
+    let e = busy.unwrap_err();
+    assert_eq!(e.code(), Some("ERR"));
+    assert!(e
+        .to_string()
+        .contains("Target instance replied with error: BUSYKEY"));
+    let ok: String = redis::cmd("MIGRATE")
+        .arg("127.0.0.1")
+        .arg(&port)
+        .arg("s")
+        .arg(3)
+        .arg(1000)
+        .arg("REPLACE")
+        .query(&mut a)
+        .unwrap();
+    assert_eq!(ok, "OK");
+    let gone: i64 = redis::cmd("EXISTS").arg("s").query(&mut a).unwrap();
+    assert_eq!(gone, 0);
+    // Nothing listens: Redis's IOERR.
+    let closed = common::free_port().to_string();
+    let r: redis::RedisResult<String> = redis::cmd("MIGRATE")
+        .arg("127.0.0.1")
+        .arg(&closed)
+        .arg("l")
+        .arg(0)
+        .arg(200)
+        .query(&mut a);
+    assert_eq!(r.unwrap_err().code(), Some("IOERR"));
+}

@@ -18,6 +18,7 @@ const PARTIAL: &[(&str, &str)] = &[
     ("hrandfield", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("zrandmember", "a negative count beyond 2^28 is refused with an error instead of building the reply"),
     ("client|kill", "USER filter only knows the default user"),
+    ("migrate", "opens a connection per call (Redis keeps one per target for 10 s)"),
     ("eval", "no `cjson`, `cmsgpack` or `struct` library yet; not propagated (no replication or AOF yet)"),
     ("evalsha", "as EVAL"),
     ("eval_ro", "as EVAL"),

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod lists;
 pub mod memory;
 pub mod meta;
+pub mod migrate;
 pub mod monitor;
 pub mod multi;
 pub mod notify;

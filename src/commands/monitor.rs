@@ -164,6 +164,16 @@ fn redacted_from(cmd: &Command, args: Args<'_>) -> Option<(usize, usize)> {
         "hello" => (1..args.len())
             .find(|&i| args.is(i, "AUTH"))
             .map(|i| (i + 1, (i + 3).min(args.len()))),
+        // MIGRATE ... AUTH password | AUTH2 username password.
+        "migrate" => (6..args.len()).find_map(|i| {
+            if args.is(i, "AUTH") {
+                Some((i + 1, (i + 2).min(args.len())))
+            } else if args.is(i, "AUTH2") {
+                Some((i + 1, (i + 3).min(args.len())))
+            } else {
+                None
+            }
+        }),
         _ => None,
     }
 }

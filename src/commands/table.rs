@@ -108,6 +108,7 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::monitor::COMMANDS,
         super::tracking::COMMANDS,
         super::scripting::COMMANDS,
+        super::migrate::COMMANDS,
     ]
     .into_iter()
     .flatten()
