@@ -24,6 +24,7 @@ pub mod main_loop;
 pub mod net;
 pub mod persist;
 pub mod pubsub;
+pub mod repl;
 pub mod resp;
 pub mod script;
 pub mod server;

@@ -130,11 +130,12 @@ pub fn run(args: Vec<String>) -> i32 {
         keyspace: Keyspace::new(cfg.databases()),
         hot,
         commands,
-        // One more for the script engine thread.
-        worker_stats: (0..=threads)
+        // Two more: the script engine and the replication link threads.
+        worker_stats: (0..threads + 2)
             .map(|_| Arc::new(WorkerStats::new(ncmds)))
             .collect(),
         engine: OnceLock::new(),
+        repl: Default::default(),
         mailboxes: OnceLock::new(),
         clients: Default::default(),
         next_client_id: 1.into(),
@@ -197,6 +198,13 @@ pub fn run(args: Vec<String>) -> i32 {
             return 1;
         }
     }
+    if let Err(e) = crate::repl::replica::start(srv.clone()) {
+        crate::warning!("Failed spawning the replication thread: {e}");
+        return 1;
+    }
+    if let Some((host, port)) = srv.config.read().replicaof() {
+        srv.repl.set_master(&host, port);
+    }
     let mut mailboxes = Vec::new();
     let mut handles = Vec::new();
     for i in 0..threads {
@@ -250,7 +258,8 @@ fn banner(srv: &Server) {
     }
 }
 
-fn random_hex(n: usize) -> String {
+/// `n` random hex digits (run and replication ids).
+pub fn random_hex(n: usize) -> String {
     let mut s = String::new();
     while s.len() < n {
         s.push_str(&format!("{:016x}", crate::store::random_seed()));

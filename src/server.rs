@@ -184,6 +184,8 @@ pub struct Server {
     pub commands: CommandTable,
     /// One per worker thread.
     pub worker_stats: Vec<Arc<WorkerStats>>,
+    /// Replication state (this server as a replica).
+    pub repl: crate::repl::Replication,
     /// The script engine's inbox, set once its thread starts.
     pub engine: OnceLock<crate::script::Engine>,
     /// Worker mailboxes, set once the workers start.
@@ -383,6 +385,11 @@ impl Server {
     /// The script engine thread's counters (the slot after the workers').
     pub fn engine_stats(&self) -> Arc<WorkerStats> {
         self.worker_stats[self.threads].clone()
+    }
+
+    /// The replication link thread's counters (after the engine's).
+    pub fn repl_stats(&self) -> Arc<WorkerStats> {
+        self.worker_stats[self.threads + 1].clone()
     }
 
     /// Sum of one counter over all workers.

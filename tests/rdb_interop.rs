@@ -238,3 +238,119 @@ fn collections_cross_load_both_ways_with_their_encodings() {
     let mut c = srv.conn();
     assert_eq!(collections_snapshot(&mut c), theirs);
 }
+
+/// Waits until `f` holds, for up to 15 s.
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn ferrite_replicates_a_real_redis_master() {
+    let dir = tempdir("repl-master");
+    let (mut child, port) = start_redis(&dir);
+    // No 5 s wait before the master's diskless snapshot.
+    let mut m = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-diskless-sync-delay")
+        .arg(0)
+        .query(&mut m)
+        .unwrap();
+    let _: () = m.set("before", "sync").unwrap();
+    let _: () = m.rpush("list", &["a", "b", "c"]).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("ttl")
+        .arg("v")
+        .arg("EX")
+        .arg(500)
+        .query(&mut m)
+        .unwrap();
+
+    let srv = common::Server::start(&["--replica-serve-stale-data", "no"]);
+    let mut r = srv.conn();
+    let _: () = r.set("local", "gone after sync").unwrap();
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(port)
+        .query(&mut r)
+        .unwrap();
+    wait_for("master_link_status:up", || {
+        let info: String = redis::cmd("INFO").arg("replication").query(&mut r).unwrap();
+        info.contains("master_link_status:up")
+    });
+    let v: Option<String> = r.get("before").unwrap();
+    assert_eq!(v.as_deref(), Some("sync"));
+    let local: Option<String> = r.get("local").unwrap();
+    assert_eq!(local, None, "the snapshot replaces the replica's data");
+    let ttl: i64 = r.ttl("ttl").unwrap();
+    assert!((490..=500).contains(&ttl), "{ttl}");
+    // The stream: writes, a database switch, a script's effects.
+    let _: i64 = m.incr("counter", 5).unwrap();
+    let _: Option<String> = m.lpop("list", None).unwrap();
+    let _: () = redis::cmd("SELECT").arg(2).query(&mut m).unwrap();
+    let _: () = m.set("in2", "yes").unwrap();
+    let _: () = redis::cmd("EVAL")
+        .arg("redis.call('set', 'scripted', 'x')")
+        .arg(0)
+        .query(&mut m)
+        .unwrap();
+    wait_for("the stream to apply", || {
+        let v: Option<String> = redis::cmd("GET")
+            .arg("scripted")
+            .query(&mut {
+                let mut c = srv.conn();
+                let _: () = redis::cmd("SELECT").arg(2).query(&mut c).unwrap();
+                c
+            })
+            .unwrap();
+        v.is_some()
+    });
+    let n: i64 = r.get("counter").unwrap();
+    assert_eq!(n, 5);
+    let list: Vec<String> = r.lrange("list", 0, -1).unwrap();
+    assert_eq!(list, vec!["b", "c"]);
+    // A read-only replica refuses writes; ROLE and INFO say where it is.
+    let e = r.set::<_, _, ()>("x", 1).unwrap_err();
+    assert_eq!(e.code(), Some("READONLY"));
+    let role: Vec<redis::Value> = redis::cmd("ROLE").query(&mut r).unwrap();
+    assert_eq!(role[0], redis::Value::BulkString(b"slave".to_vec()));
+    assert_eq!(role[3], redis::Value::BulkString(b"connected".to_vec()));
+    // The master sees the replica acknowledge its offset.
+    wait_for("the replica's ACK", || {
+        let info: String = redis::cmd("INFO").arg("replication").query(&mut m).unwrap();
+        info.contains("state=online")
+    });
+    // Link down: stale data is refused (replica-serve-stale-data no).
+    child.kill().unwrap();
+    let _ = child.wait();
+    wait_for("MASTERDOWN", || {
+        r.get::<_, Option<String>>("before")
+            .is_err_and(|e| e.code() == Some("MASTERDOWN"))
+    });
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("NO")
+        .arg("ONE")
+        .query(&mut r)
+        .unwrap();
+    let _: () = r.set("x", 1).unwrap();
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "ferrite-{name}-{}-{}",
+        std::process::id(),
+        common::free_port()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

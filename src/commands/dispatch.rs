@@ -124,6 +124,7 @@ fn run_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome 
                     ranges,
                     resp3: c.out.resp3,
                     shared: c.shared.clone(),
+                    reply_to: None,
                 };
                 return match srv.engine.get() {
                     Some(engine) => {
@@ -255,6 +256,55 @@ pub fn run_engine_command(
         // nothing else reaching the engine blocks: never expected here.
         crate::warning!("internal error: a command blocked on the script engine");
         crate::commands::blocking::forget(srv, &w);
+    }
+}
+
+/// Runs one command of the master's stream on a replica, as the master
+/// client (`state.is_master`); the reply is dropped, as Redis sends none to
+/// its master. Commands that run on the script engine are handed to it and
+/// waited for.
+pub fn run_master_command(
+    srv: &Server,
+    stats: &WorkerStats,
+    state: &mut ClientState,
+    shared: &Arc<ClientShared>,
+    args: Args<'_>,
+) {
+    let mut out = ReplyBuf::new();
+    match run_command(srv, stats, state, &mut out, shared, args) {
+        RunOutcome::Done | RunOutcome::Parked => {}
+        RunOutcome::Blocked(w) => {
+            // A blocking command never waits on behalf of the master.
+            w.transition(crate::store::waiters::WAITING, crate::store::waiters::GONE);
+            crate::commands::blocking::forget(srv, &w);
+        }
+        RunOutcome::Offload => {
+            let Some(engine) = srv.engine.get() else {
+                return;
+            };
+            let (tx, rx) = std::sync::mpsc::channel();
+            let mut buf = Vec::new();
+            let mut ranges = Vec::with_capacity(args.len());
+            for a in args.from(0) {
+                let s = buf.len();
+                buf.extend_from_slice(a);
+                ranges.push(s..buf.len());
+            }
+            let placeholder = ClientState::for_waiter(state.id, state.db);
+            let job = crate::script::Job {
+                state: std::mem::replace(state, placeholder),
+                buf,
+                ranges,
+                resp3: false,
+                shared: shared.clone(),
+                reply_to: Some(tx),
+            };
+            if engine.submit(job) {
+                if let Ok(done) = rx.recv() {
+                    *state = done.state;
+                }
+            }
+        }
     }
 }
 
@@ -432,11 +482,12 @@ fn check_and_run(
         return Inner::Done;
     };
 
-    let busy = crate::script::STATUS.busy() && !crate::script::on_engine();
+    let busy = crate::script::STATUS.busy() && !crate::script::may_block();
     // Over `maxmemory`: evict, and refuse what needs memory if that fails
     // (not while a script is busy: it holds the keyspace).
     if matches!(mode, Mode::Normal)
         && !busy
+        && !state.is_master
         && srv.hot.maxmemory.load(Relaxed) > 0
         && refused_for_memory(srv, stats, state, out, cmd)
     {
@@ -449,6 +500,18 @@ fn check_and_run(
             || (exec && state.multi.as_ref().is_some_and(|m| m.has_write));
         if writes {
             let err = "NOREPLICAS Not enough good replicas to write.";
+            reject_or_abort_exec(srv, stats, state, out, cmd, err);
+            return Inner::Done;
+        }
+    }
+    // A replica refuses writes (read-only) and, while its link is down,
+    // commands not flagged `stale` (replica-serve-stale-data no).
+    if srv.repl.is_replica() && !state.is_master {
+        let exec = cmd.fullname == "exec";
+        let queued = if exec { state.multi.as_ref() } else { None };
+        let write = meta.flags & flags::WRITE != 0 || queued.is_some_and(|m| m.has_write);
+        let denystale = meta.flags & flags::STALE == 0 || queued.is_some_and(|m| m.has_denystale);
+        if let Some(err) = srv.repl.refusal(srv, denystale, write) {
             reject_or_abort_exec(srv, stats, state, out, cmd, err);
             return Inner::Done;
         }
@@ -485,12 +548,14 @@ fn check_and_run(
             m.has_write |= meta.flags & flags::WRITE != 0;
             m.has_denyoom |= meta.flags & flags::DENYOOM != 0;
             m.has_engine |= cmd.lock == LockMode::Engine;
+            m.has_denystale |= meta.flags & flags::STALE == 0;
             m.push(cmd, args);
             out.simple("QUEUED");
         }
         return Inner::Done;
     }
     let on_engine = crate::script::on_engine();
+    let may_block = crate::script::may_block();
     let engine_cmd = cmd.lock == LockMode::Engine
         || (cmd.fullname == "exec" && state.multi.as_ref().is_some_and(|m| m.has_engine));
     if engine_cmd && !on_engine {
@@ -508,7 +573,7 @@ fn check_and_run(
     let mut list: Vec<usize> = Vec::new();
     let locked = match cmd.lock {
         LockMode::None => Locked::default(),
-        LockMode::All | LockMode::Engine if on_engine => srv.keyspace.lock_all(),
+        LockMode::All | LockMode::Engine if may_block => srv.keyspace.lock_all(),
         LockMode::All | LockMode::Engine => match mode {
             Mode::Serving(..) => srv.keyspace.lock_all(),
             Mode::Normal => match srv.keyspace.lock_all_or_park() {
@@ -516,7 +581,7 @@ fn check_and_run(
                 None => return Inner::Parked,
             },
         },
-        LockMode::Keys if on_engine => {
+        LockMode::Keys if may_block => {
             if !plan_shards(cmd, args, &mut planned, &mut list) {
                 list = (0..crate::store::SHARDS).collect();
             }

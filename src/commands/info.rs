@@ -74,7 +74,7 @@ fn render(srv: &Server, wanted: &[String], keys: &[usize], expires: &[usize]) ->
             "memory" => memory(srv),
             "persistence" => persistence(srv),
             "stats" => stats(srv),
-            "replication" => replication(),
+            "replication" => srv.repl.info(srv),
             "cpu" => cpu(),
             "modules" => String::new(),
             "errorstats" => errorstats(srv),
@@ -270,10 +270,6 @@ fn stats(srv: &Server) -> String {
         crate::tracking::TRACKING.prefixes(),
         errors,
     )
-}
-
-fn replication() -> String {
-    "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:0000000000000000000000000000000000000000\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n".to_string()
 }
 
 fn cpu() -> String {

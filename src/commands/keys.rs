@@ -461,6 +461,18 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult {
     Ok(())
 }
 
+/// Empties every database as FLUSHALL does (WATCH, tracking), without
+/// saving: a replica's data before it loads its master's snapshot.
+pub fn flush_everything(srv: &crate::server::Server, keys: &mut Keys<'_>) {
+    if srv.watched_keys.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        for db in 0..srv.keyspace.num_dbs() {
+            super::multi::touch_db_change(keys, db, None);
+        }
+    }
+    crate::tracking::TRACKING.flushed(&mut keys.locked().iter_mut().map(|(_, s)| &mut s.tracked));
+    flush(keys, None, false);
+}
+
 fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult {
     let lazy = flush_async(ctx, args)?;
     if ctx

@@ -28,6 +28,7 @@ pub mod monitor;
 pub mod multi;
 pub mod notify;
 pub mod pubsub;
+pub mod replication;
 pub mod scripting;
 pub mod server_cmds;
 pub mod sets;

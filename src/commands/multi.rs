@@ -53,6 +53,9 @@ pub struct MultiState {
     /// A queued command runs on the script engine (EVAL, FCALL...): the
     /// whole EXEC then runs there.
     pub has_engine: bool,
+    /// A queued command is not flagged `stale`: a replica whose link is
+    /// down refuses the EXEC (replica-serve-stale-data no).
+    pub has_denystale: bool,
 }
 
 impl MultiState {
@@ -76,6 +79,7 @@ impl MultiState {
         self.has_write = false;
         self.has_denyoom = false;
         self.has_engine = false;
+        self.has_denystale = false;
     }
 
     /// Bytes held by the queue's buffers.
@@ -375,8 +379,8 @@ pub fn exec(
         shards.extend(state.watched.iter().map(|(_, k)| shard_of(k)));
         shards.sort_unstable();
         shards.dedup();
-        let on_engine = crate::script::on_engine();
-        let locked = match (all, on_engine) {
+        let may_block = crate::script::may_block();
+        let locked = match (all, may_block) {
             (true, true) => Some(srv.keyspace.lock_all()),
             (true, false) => srv.keyspace.lock_all_or_park(),
             (false, true) => Some(srv.keyspace.lock(&shards)),

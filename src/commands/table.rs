@@ -109,6 +109,7 @@ fn bindings() -> impl Iterator<Item = &'static Binding> {
         super::tracking::COMMANDS,
         super::scripting::COMMANDS,
         super::migrate::COMMANDS,
+        super::replication::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -104,6 +104,38 @@ pub struct ClientShared {
     pub waiter: Mutex<Option<Arc<crate::store::waiters::Waiter>>>,
 }
 
+impl ClientShared {
+    /// The record of a client without a socket of its own (the master
+    /// link's client, which the replication thread drives).
+    pub fn detached(id: u64, addr: String) -> ClientShared {
+        let now = crate::server::Server::now_ms();
+        ClientShared {
+            id,
+            worker: 0,
+            addr,
+            laddr: String::new(),
+            fd: -1,
+            created_ms: now,
+            last_interaction_ms: now.into(),
+            db: 0.into(),
+            name: Default::default(),
+            last_cmd: 0.into(),
+            qbuf: 0.into(),
+            omem: 0.into(),
+            resp: 2.into(),
+            kill: false.into(),
+            no_evict: false.into(),
+            unix: false,
+            net_in: 0.into(),
+            subs: Default::default(),
+            monitor: Default::default(),
+            token: Default::default(),
+            tracking: Default::default(),
+            waiter: Default::default(),
+        }
+    }
+}
+
 /// Per-connection session state that commands read and change.
 #[derive(Debug)]
 pub struct ClientState {
@@ -126,6 +158,9 @@ pub struct ClientState {
     pub local: bool,
     /// Running EXEC's commands: blocking commands don't block.
     pub in_multi: bool,
+    /// The master link's client (a replica applying its master's stream):
+    /// no read-only, stale-data or memory refusals.
+    pub is_master: bool,
     /// Commands queued since MULTI.
     pub multi: Option<crate::commands::multi::MultiState>,
     /// The last transaction's emptied queue, reused by the next MULTI.
@@ -170,6 +205,7 @@ impl ClientState {
             no_evict: false,
             local: false,
             in_multi: false,
+            is_master: false,
             multi: None,
             multi_spare: None,
             watched: Vec::new(),
@@ -314,6 +350,7 @@ impl Client {
                 no_evict: false,
                 local,
                 in_multi: false,
+                is_master: false,
                 multi: None,
                 multi_spare: None,
                 watched: Vec::new(),

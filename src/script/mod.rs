@@ -55,6 +55,9 @@ pub struct Job {
     pub resp3: bool,
     /// The caller's shared record (for MONITOR, CLIENT LIST...).
     pub shared: Arc<ClientShared>,
+    /// Where the [`Done`] goes: the caller's worker mailbox, or this
+    /// channel (the replication link's thread).
+    pub reply_to: Option<Sender<Done>>,
 }
 
 /// What the engine sends back to the caller's worker.
@@ -216,6 +219,19 @@ impl Engine {
 
 thread_local! {
     static ON_ENGINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static MAY_BLOCK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True on threads that serve no socket (the engine, the replication link)
+/// and may therefore wait for shard locks instead of parking.
+#[inline]
+pub fn may_block() -> bool {
+    MAY_BLOCK.with(|c| c.get())
+}
+
+/// Marks this thread as one that may wait for shard locks.
+pub fn set_may_block() {
+    MAY_BLOCK.with(|c| c.set(true));
 }
 
 /// True on the engine thread, where `LockMode::Engine` commands run.
@@ -226,6 +242,7 @@ pub fn on_engine() -> bool {
 
 fn run(srv: Arc<Server>, rx: Receiver<Job>) {
     ON_ENGINE.with(|c| c.set(true));
+    set_may_block();
     let stats = srv.engine_stats();
     engine::init(&srv);
     while let Ok(mut job) = rx.recv() {
@@ -247,7 +264,9 @@ fn run(srv: Arc<Server>, rx: Receiver<Job>) {
             state: job.state,
             reply: out.buf,
         };
-        if let Some(mb) = srv.mailboxes.get().and_then(|m| m.get(worker)) {
+        if let Some(tx) = job.reply_to {
+            let _ = tx.send(done);
+        } else if let Some(mb) = srv.mailboxes.get().and_then(|m| m.get(worker)) {
             mb.send(Msg::ScriptDone(Box::new(done)));
         }
     }

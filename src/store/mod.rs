@@ -119,7 +119,7 @@ pub struct Keyspace {
     /// The script engine holds, or is taking, every shard: workers must not
     /// wait for a shard then, since a script may hold them for seconds (see
     /// [`Keyspace::lock_or_park`]).
-    engine: std::sync::atomic::AtomicBool,
+    engine: std::sync::atomic::AtomicUsize,
 }
 
 /// A key's shard index.
@@ -143,19 +143,26 @@ impl Keyspace {
         Keyspace {
             shards,
             num_dbs,
-            engine: false.into(),
+            engine: 0.into(),
         }
     }
 
     /// True while the script engine holds (or is taking) every shard.
     pub fn engine_active(&self) -> bool {
-        self.engine.load(std::sync::atomic::Ordering::SeqCst)
+        self.engine.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
 
     /// Announces that the script engine is about to take every shard
     /// (`true`) or has released them (`false`).
+    /// (A count: the replication link also holds the keyspace while it
+    /// loads a snapshot.)
     pub fn set_engine_active(&self, on: bool) {
-        self.engine.store(on, std::sync::atomic::Ordering::SeqCst);
+        use std::sync::atomic::Ordering::SeqCst;
+        if on {
+            self.engine.fetch_add(1, SeqCst);
+        } else {
+            self.engine.fetch_sub(1, SeqCst);
+        }
     }
 
     /// Takes `first` for a worker: waits only while its holder is a
@@ -172,7 +179,7 @@ impl Keyspace {
             if let Some(g) = self.shards[first].0.try_lock() {
                 return Some(g);
             }
-            if self.engine.load(std::sync::atomic::Ordering::SeqCst) {
+            if self.engine_active() {
                 return None;
             }
             spins += 1;
