@@ -43,6 +43,12 @@ fn usage() {
 
 static SERVER: OnceLock<Arc<Server>> = OnceLock::new();
 
+/// The running server, for code without a handle on it (expiry deep in
+/// the keyspace propagating a deletion).
+pub fn server() -> Option<&'static Arc<Server>> {
+    SERVER.get()
+}
+
 /// Runs the server; returns the process exit code.
 pub fn run(args: Vec<String>) -> i32 {
     match crate::config::cli_action(&args) {
@@ -136,6 +142,7 @@ pub fn run(args: Vec<String>) -> i32 {
             .collect(),
         engine: OnceLock::new(),
         repl: Default::default(),
+        log: Default::default(),
         mailboxes: OnceLock::new(),
         clients: Default::default(),
         next_client_id: 1.into(),

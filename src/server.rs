@@ -186,6 +186,8 @@ pub struct Server {
     pub worker_stats: Vec<Arc<WorkerStats>>,
     /// Replication state (this server as a replica).
     pub repl: crate::repl::Replication,
+    /// The effects log feeding this server's replicas.
+    pub log: crate::repl::master::Log,
     /// The script engine's inbox, set once its thread starts.
     pub engine: OnceLock<crate::script::Engine>,
     /// Worker mailboxes, set once the workers start.

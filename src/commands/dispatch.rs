@@ -620,6 +620,9 @@ fn check_and_run(
     let block = invoke(
         srv, stats, state, out, cmd, handler, args, &mut keys, serving, start_us,
     );
+    if srv.log.active() {
+        srv.log.flush(srv);
+    }
     if matches!(mode, Mode::Normal) {
         super::monitor::feed(srv, state, shared, cmd, args);
         // CLIENT CACHING applies to the next command only (the whole
@@ -687,6 +690,7 @@ pub fn invoke(
     // Keys are memoized by address: a script's commands build their
     // arguments in buffers that may reuse one another's addresses.
     keys.forget_memo();
+    keys.propagate = None;
     keys.expired = 0;
     keys.hits = 0;
     keys.misses = 0;
@@ -713,6 +717,9 @@ pub fn invoke(
         super::notify::publish(srv, &mut keys.events, &mut me);
     }
     let (expired, hits, misses, dirty) = (keys.expired, keys.hits, keys.misses, keys.dirty);
+    if srv.log.active() {
+        record_effects(srv, keys, cmd, args, dirty, result.is_ok());
+    }
     if (dirty > 0 || keys.touched)
         && (srv.watched_keys.load(Relaxed) > 0 || !crate::tracking::TRACKING.idle())
     {
@@ -765,6 +772,42 @@ pub fn invoke(
         out.error(&e.message());
     }
     block
+}
+
+/// Records what replicas get for a command that just ran: its rewrite if
+/// the handler made one, else the command itself if it is a write that
+/// changed data, or one Redis always propagates (PUBLISH, FUNCTION LOAD...).
+fn record_effects(
+    srv: &Server,
+    keys: &mut Keys<'_>,
+    cmd: &Command,
+    args: Args<'_>,
+    dirty: u64,
+    ok: bool,
+) {
+    let db = keys.db;
+    if let Some(list) = keys.propagate.take() {
+        for argv in list {
+            srv.log.record(db, argv);
+        }
+        return;
+    }
+    let forced = ok
+        && matches!(
+            cmd.fullname.as_str(),
+            "publish"
+                | "spublish"
+                | "flushall"
+                | "flushdb"
+                | "swapdb"
+                | "function|load"
+                | "function|delete"
+                | "function|flush"
+        );
+    let write = dirty > 0 && cmd.meta.flags & flags::WRITE != 0;
+    if write || forced {
+        srv.log.record_args(db, args.from(0));
+    }
 }
 
 /// Registers the client as a waiter on the keys of `spec`, in their shards'

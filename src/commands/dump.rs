@@ -84,6 +84,14 @@ fn restore(ctx: &mut Ctx, args: Args) -> CmdResult {
     };
     if ttl > 0 && !absttl {
         ttl = ttl.saturating_add(ctx.keys.now_ms);
+        // Replicas get the absolute time (TTL rewritten, ABSTTL added).
+        if ctx.srv.log.active() {
+            let at = ttl.to_string();
+            let mut argv: Vec<&[u8]> = args.from(0).collect();
+            argv[2] = at.as_bytes();
+            argv.push(b"ABSTTL");
+            ctx.replicate_as(&argv);
+        }
     }
     let expire = (ttl > 0).then_some(ttl);
     if expire.is_some_and(|t| t <= ctx.keys.now_ms) {

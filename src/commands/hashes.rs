@@ -268,6 +268,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
     h.set(field, &new, &lim);
     ctx.keys.dirty += 1;
     ctx.keys.notify(ev::HASH, "hincrbyfloat", key);
+    ctx.replicate_as(&[b"HSET", key, field, &new]);
     ctx.out.bulk(&new);
     Ok(())
 }

@@ -132,6 +132,7 @@ fn scan(ctx: &mut Ctx, args: Args) -> CmdResult {
     let mut shard = (cursor as usize) & (SHARDS - 1);
     let mut dc = cursor >> SHARDS.trailing_zeros();
     let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut expired: Vec<Vec<u8>> = Vec::new();
     let mut iterations = count.saturating_mul(10);
     let locked = ctx.keys.locked();
     let next = loop {
@@ -151,6 +152,7 @@ fn scan(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
         dc = table.dict().scan(dc, |e| {
             if is_expired(&e, now) {
+                expired.push(e.key().to_vec());
                 return;
             }
             if let Some(p) = pattern {
@@ -176,6 +178,11 @@ fn scan(ctx: &mut Ctx, args: Args) -> CmdResult {
             break (dc << SHARDS.trailing_zeros()) | shard as u64;
         }
     };
+    // Expired keys met on the way are deleted, as Redis's SCAN does
+    // (each by lazy expiry: events, WATCH, replicas' DEL).
+    for k in &expired {
+        ctx.keys.exists(k)?;
+    }
     ctx.out.array(2);
     ctx.out.bulk(next.to_string().as_bytes());
     ctx.out.array(batch.len());
@@ -211,6 +218,7 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult {
             let h = crate::store::hash_key(&key);
             table.remove(&key, h);
             ctx.keys.expired += 1;
+            crate::repl::propagate_del(db, &key);
             if let Some(sh) = ctx.keys.locked().shard(crate::store::shard_of(&key)) {
                 sh.watchers.touch(db, &key, false);
                 let tracking = &crate::tracking::TRACKING;
@@ -571,11 +579,14 @@ fn expire_generic(
     if when <= ctx.keys.now_ms {
         ctx.keys.remove(key)?;
         ctx.keys.notify(ev::GENERIC, "del", key);
+        ctx.replicate_as(&[b"DEL", key]);
     } else {
         let (db, h) = ctx.keys.db(key)?;
         db.set_expire(key, h, Some(when));
         ctx.keys.dirty += 1;
         ctx.keys.notify(ev::GENERIC, "expire", key);
+        // Replicas get the absolute time, as Redis 7.0 propagates TTLs.
+        ctx.replicate_as(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
     }
     ctx.out.int(1);
     Ok(())

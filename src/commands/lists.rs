@@ -109,6 +109,15 @@ fn push_event(head: bool) -> &'static str {
     }
 }
 
+/// The non-blocking pop replicas get for a (blocking or multi-key) pop.
+fn pop_name(head: bool) -> &'static [u8] {
+    if head {
+        b"LPOP"
+    } else {
+        b"RPOP"
+    }
+}
+
 fn pop_event(head: bool) -> &'static str {
     if head {
         "lpop"
@@ -506,6 +515,9 @@ fn mpop_from(ctx: &mut Ctx, keys: &[&[u8]], head: bool, count: usize) -> Result<
     for k in keys {
         if write(ctx, k)?.is_some() {
             let v = pop_n(ctx, k, head, count)?;
+            // Replicas get [LR]POP key count, as Redis 7.0 propagates it.
+            let n = v.len().to_string();
+            ctx.replicate_as(&[pop_name(head), k, n.as_bytes()]);
             ctx.out.array(2);
             ctx.out.bulk(k);
             ctx.out.array(v.len());
@@ -533,6 +545,7 @@ fn bpop(ctx: &mut Ctx, args: Args, head: bool) -> CmdResult {
         if write(ctx, k)?.is_some() {
             let v = pop_n(ctx, k, head, 1)?;
             if let Some(v) = v.first() {
+                ctx.replicate_as(&[pop_name(head), k]);
                 ctx.out.array(2);
                 ctx.out.bulk(k);
                 ctx.out.bulk(v);
@@ -557,6 +570,11 @@ fn bmove(ctx: &mut Ctx, args: Args, from: bool, to: bool, timeout_idx: usize) ->
     let deadline = parse_timeout(args.get(timeout_idx), ctx.keys.now_ms)?;
     let (src, dst) = (args.get(1), args.get(2));
     if let Some(v) = move_one(ctx, src, dst, from, to)? {
+        if timeout_idx == 5 {
+            ctx.replicate_as(&[b"LMOVE", src, dst, args.get(3), args.get(4)]);
+        } else {
+            ctx.replicate_as(&[b"RPOPLPUSH", src, dst]);
+        }
         ctx.out.bulk(&v);
         return Ok(());
     }

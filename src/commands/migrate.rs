@@ -156,6 +156,7 @@ fn migrate(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     }
     let mut error = None;
+    let mut moved: Vec<&[u8]> = vec![b"DEL"];
     for (key, _, _) in &found {
         let line = read_line(&mut reader).map_err(|_| read_err())?;
         if let Some(err) = line.strip_prefix('-') {
@@ -167,7 +168,14 @@ fn migrate(ctx: &mut Ctx, args: Args) -> CmdResult {
         if !opts.copy && ctx.keys.remove(key)?.is_some() {
             ctx.keys.notify(ev::GENERIC, "del", key);
             ctx.keys.dirty += 1;
+            moved.push(key);
         }
+    }
+    // Replicas delete what moved.
+    if moved.len() > 1 {
+        ctx.replicate_as(&moved);
+    } else {
+        ctx.replicate_nothing();
     }
     match error {
         Some(err) => Err(CmdError::err(format!(

@@ -202,6 +202,25 @@ pub struct Ctx<'a, 'k> {
     pub serving: Option<Vec<u8>>,
 }
 
+impl Ctx<'_, '_> {
+    /// Replicas get `argv` for this command (added to what it already
+    /// rewrote): the deterministic form of a relative TTL, a random pop, a
+    /// float increment. A no-op while no replica listens.
+    pub fn replicate_as(&mut self, argv: &[&[u8]]) {
+        if self.srv.log.active() {
+            let v = argv.iter().map(|a| a.to_vec()).collect();
+            self.keys.propagate.get_or_insert_with(Vec::new).push(v);
+        }
+    }
+
+    /// Replicas get nothing for this command, whatever it changed.
+    pub fn replicate_nothing(&mut self) {
+        if self.srv.log.active() {
+            self.keys.propagate.get_or_insert_with(Vec::new);
+        }
+    }
+}
+
 /// Access to the locked shards of the selected database, with Redis's lazy
 /// expiry and hit/miss accounting applied on every lookup.
 pub struct Keys<'k> {
@@ -232,6 +251,11 @@ pub struct Keys<'k> {
     /// under its locks, so subscribers see a key's events in the order of
     /// its changes).
     pub events: Vec<notify::Event>,
+    /// What replicas get instead of the command as it was sent, when it
+    /// must be rewritten to a deterministic form (Redis's
+    /// `rewriteClientCommandVector` / `alsoPropagate`): set by handlers only
+    /// while `srv.log` is active.
+    pub propagate: Option<Vec<Vec<Vec<u8>>>>,
     /// Shard and hash of the key looked up last, by address: a command
     /// usually touches the same argument several times (check, then write).
     memo: (usize, usize, usize, u64),
@@ -280,6 +304,7 @@ impl<'k> Keys<'k> {
             db,
             now_ms,
             expired: 0,
+            propagate: None,
             hits: 0,
             misses: 0,
             dirty: 0,
@@ -574,6 +599,7 @@ fn lookup_in<'a>(
     let (found, e) = table.lookup(key, hash, now_ms);
     if let Lookup::Expired = found {
         *expired += 1;
+        crate::repl::propagate_del(db, key);
         // An expiry is a change WATCH and tracking see (Redis's
         // signalModifiedKey).
         shard.watchers.touch(db, key, false);

@@ -441,6 +441,15 @@ pub fn exec(
         super::monitor::feed(srv, state, shared, cmd, args);
     }
     state.in_multi = false;
+    if srv.log.active() {
+        if srv.repl.is_replica() && !state.is_master {
+            // Demoted to a replica inside the transaction: Redis drops
+            // its effects.
+            srv.log.discard_pending();
+        } else {
+            srv.log.flush(srv);
+        }
+    }
     ready.append(&mut keys.ready);
     drop(keys);
     unwatch_all(srv, state);

@@ -2,15 +2,125 @@
 //! replication (`crate::repl`).
 
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 
-use super::{bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::None as N};
+use super::{
+    bind, Args, Binding, CmdError, CmdResult, Ctx, LockMode::All as A, LockMode::None as N,
+};
+use crate::repl::master::ReplicaLink;
+use crate::server::Server;
 
 /// The bindings.
 pub const COMMANDS: &[Binding] = &[
     bind("replicaof", replicaof, N),
     bind("slaveof", replicaof, N),
     bind("role", role, N),
+    bind("sync", sync, A),
+    bind("psync", sync, A),
+    bind("replconf", replconf, N),
 ];
+
+/// SYNC / PSYNC: a replica asks for the data and the stream. This master
+/// always answers with a full resynchronisation: the snapshot, taken under
+/// every shard lock (so it matches the stream's offset exactly), then the
+/// effects log from that offset on.
+fn sync(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if ctx.client.replica.is_some() {
+        return Ok(());
+    }
+    let srv = ctx.srv;
+    if srv.repl.is_replica() && srv.repl.state() != crate::repl::LinkState::Connected {
+        return Err(CmdError::raw(
+            "NOMASTERLINK Can't SYNC while not connected with my master",
+        ));
+    }
+    let psync = args.is(0, "psync");
+    let ip = srv
+        .clients
+        .lock()
+        .get(&ctx.client.id)
+        .map(|sh| {
+            sh.addr
+                .rsplit_once(':')
+                .map_or(sh.addr.clone(), |(h, _)| h.to_string())
+        })
+        .unwrap_or_default();
+    let port = ctx.client.replconf_port;
+    crate::notice!("Replica {ip}:{port} asks for synchronization");
+    if psync {
+        crate::notice!("Full resync requested by replica {ip}:{port}");
+    }
+    let link = Arc::new(ReplicaLink {
+        client_id: ctx.client.id,
+        worker: ctx.client.worker as usize,
+        token: ctx.client.token,
+        ip: ip.clone(),
+        listening_port: port.into(),
+        ack: 0.into(),
+        last_ack_ms: Server::now_ms().into(),
+    });
+    let replid = srv.repl.replid.lock().clone();
+    let offset = srv.log.attach(link.clone());
+    let image = match crate::persist::snapshot::rdb_image(srv, ctx.keys.locked(), &replid, offset) {
+        Ok(i) => i,
+        Err(e) => {
+            srv.log.detach(link.client_id);
+            return Err(CmdError::err(format!("snapshot failed: {e}")));
+        }
+    };
+    if psync {
+        ctx.out.simple(&format!("FULLRESYNC {replid} {offset}"));
+    }
+    ctx.out.raw(format!("${}\r\n", image.len()).as_bytes());
+    ctx.out.raw(&image);
+    ctx.client.replica = Some(link);
+    crate::notice!("Synchronization with replica {ip}:{port} succeeded");
+    Ok(())
+}
+
+/// REPLCONF: what a replica tells its master (listening port, capabilities,
+/// acknowledged offset).
+fn replconf(ctx: &mut Ctx, args: Args) -> CmdResult {
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    let mut i = 1;
+    while i < args.len() {
+        let value = args.get(i + 1);
+        if args.is(i, "listening-port") {
+            let p = crate::util::num::parse_i64(value)
+                .filter(|p| (0..=65535).contains(p))
+                .ok_or(CmdError::NotInteger)?;
+            ctx.client.replconf_port = p as u32;
+            if let Some(link) = &ctx.client.replica {
+                link.listening_port.store(p as u32, Relaxed);
+            }
+        } else if args.is(i, "ack") {
+            // No reply: the replica reads nothing from its master.
+            if let Some(link) = &ctx.client.replica {
+                if let Some(off) = crate::util::num::parse_i64(value) {
+                    link.ack.store(off, Relaxed);
+                    link.last_ack_ms.store(Server::now_ms(), Relaxed);
+                }
+            }
+            return Ok(());
+        } else if args.is(i, "getack") {
+            return Ok(());
+        } else if !(args.is(i, "capa")
+            || args.is(i, "ip-address")
+            || args.is(i, "rdb-only")
+            || args.is(i, "rdb-filter-only"))
+        {
+            return Err(CmdError::err(format!(
+                "Unrecognized REPLCONF option: {}",
+                args.text(i)
+            )));
+        }
+        i += 2;
+    }
+    ctx.out.ok();
+    Ok(())
+}
 
 /// The calling client as Redis's log lines show it.
 fn requester(ctx: &Ctx) -> String {
@@ -72,10 +182,17 @@ fn role(ctx: &mut Ctx, _args: Args) -> CmdResult {
             out.int(offset);
         }
         None => {
+            let replicas = ctx.srv.log.replicas();
             out.array(3);
             out.bulk(b"master");
-            out.int(repl.offset.load(Relaxed));
-            out.array(0);
+            out.int(ctx.srv.log.offset());
+            out.array(replicas.len());
+            for r in replicas {
+                out.array(3);
+                out.bulk(r.ip.as_bytes());
+                out.bulk(r.listening_port.load(Relaxed).to_string().as_bytes());
+                out.bulk(r.ack.load(Relaxed).to_string().as_bytes());
+            }
         }
     }
     Ok(())

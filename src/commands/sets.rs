@@ -207,6 +207,8 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
         match popped {
             Some(m) => {
                 ctx.keys.dirty += 1;
+                // Replicas remove the member SPOP chose.
+                ctx.replicate_as(&[b"SREM", key, &m]);
                 ctx.keys.notify(ev::SET, "spop", key);
                 ctx.keys.remove_if_empty(key)?;
                 ctx.out.bulk(&m);
@@ -241,6 +243,17 @@ fn spop(ctx: &mut Ctx, args: Args) -> CmdResult {
     };
     if !popped.is_empty() {
         ctx.keys.notify(ev::SET, "spop", key);
+    }
+    // Replicas get the deletion of the whole set, or SREMs of the chosen
+    // members (by 1,024 per command, as Redis batches them).
+    if all {
+        ctx.replicate_as(&[b"DEL", key]);
+    } else {
+        for chunk in popped.chunks(1024) {
+            let mut argv: Vec<&[u8]> = vec![b"SREM", key];
+            argv.extend(chunk.iter().map(Vec::as_slice));
+            ctx.replicate_as(&argv);
+        }
     }
     if all {
         ctx.keys.remove(key)?;

@@ -220,8 +220,10 @@ fn set_generic(
     };
     store_string(ctx.keys, key, val, expire)?;
     ctx.keys.notify(ev::STRING, "set", key);
-    if new_expire.is_some() {
+    if let Some(when) = new_expire {
         ctx.keys.notify(ev::GENERIC, "expire", key);
+        // Replicas get SET key value PXAT <ms>, as Redis 7.0 rewrites it.
+        ctx.replicate_as(&[b"SET", key, val, b"PXAT", when.to_string().as_bytes()]);
     }
     if o.get {
         match old {
@@ -256,6 +258,13 @@ fn setex_generic(ctx: &mut Ctx, args: Args, seconds: bool, cmd: &'static str) ->
     }
     let when = ctx.keys.now_ms + ms;
     store_string(ctx.keys, args.get(1), args.get(3), Some(when))?;
+    ctx.replicate_as(&[
+        b"SET",
+        args.get(1),
+        args.get(3),
+        b"PXAT",
+        when.to_string().as_bytes(),
+    ]);
     ctx.keys.notify(ev::STRING, "set", args.get(1));
     ctx.keys.notify(ev::GENERIC, "expire", args.get(1));
     ctx.out.ok();
@@ -286,6 +295,7 @@ fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult {
             ctx.out.bulk(v);
             ctx.keys.remove(key)?;
             ctx.keys.notify(ev::GENERIC, "del", key);
+            ctx.replicate_as(&[b"DEL", key]);
         }
     }
     Ok(())
@@ -304,11 +314,13 @@ fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
         if when <= ctx.keys.now_ms {
             ctx.keys.remove(key)?;
             ctx.keys.notify(ev::GENERIC, "del", key);
+            ctx.replicate_as(&[b"DEL", key]);
         } else {
             let (db, h) = ctx.keys.db(key)?;
             db.set_expire(key, h, Some(when));
             ctx.keys.dirty += 1;
             ctx.keys.notify(ev::GENERIC, "expire", key);
+            ctx.replicate_as(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
         }
     } else if o.persist {
         let (db, h) = ctx.keys.db(key)?;
@@ -316,6 +328,7 @@ fn getex(ctx: &mut Ctx, args: Args) -> CmdResult {
             db.set_expire(key, h, None);
             ctx.keys.dirty += 1;
             ctx.keys.notify(ev::GENERIC, "persist", key);
+            ctx.replicate_as(&[b"PERSIST", key]);
         }
     }
     Ok(())
@@ -542,6 +555,8 @@ fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult {
         Entry::new(key, NewValue::Str(&s, enc), cur.and_then(|(_, e)| e)),
     )?;
     ctx.keys.notify(ev::STRING, "incrbyfloat", key);
+    // The exact result, so replicas don't redo the float arithmetic.
+    ctx.replicate_as(&[b"SET", key, &s, b"KEEPTTL"]);
     ctx.out.bulk(&s);
     Ok(())
 }

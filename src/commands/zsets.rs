@@ -739,10 +739,23 @@ fn reply_mpop(out: &mut ReplyBuf, key: &[u8], items: &[(Vec<u8>, f64)]) {
     }
 }
 
+/// The ZPOPMIN/ZPOPMAX replicas get for ZMPOP, BZMPOP (with the count
+/// popped) and BZPOPMIN/BZPOPMAX (without).
+fn replicate_zpop(ctx: &mut Ctx, key: &[u8], max: bool, count: Option<usize>) {
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    match count {
+        Some(n) => ctx.replicate_as(&[name, key, n.to_string().as_bytes()]),
+        None => ctx.replicate_as(&[name, key]),
+    }
+}
+
 fn zmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
     let (keys, max, count) = parse_zmpop(&args, 1)?;
     match pop_first_of(ctx, &keys, max, count)? {
-        Some((k, items)) => reply_mpop(ctx.out, &k, &items),
+        Some((k, items)) => {
+            replicate_zpop(ctx, &k, max, Some(items.len()));
+            reply_mpop(ctx.out, &k, &items)
+        }
         None => ctx.out.null_array(),
     }
     Ok(())
@@ -753,6 +766,7 @@ fn bzpop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult {
     let all: Vec<&[u8]> = (1..args.len() - 1).map(|i| args.get(i)).collect();
     if let Some((k, items)) = pop_first_of(ctx, &candidate_keys(ctx, &all), max, 1)? {
         if let Some((m, s)) = items.first() {
+            replicate_zpop(ctx, &k, max, None);
             ctx.out.array(3);
             ctx.out.bulk(&k);
             ctx.out.bulk(m);
@@ -782,6 +796,7 @@ fn bzmpop(ctx: &mut Ctx, args: Args) -> CmdResult {
     let deadline = parse_timeout(args.get(1), ctx.keys.now_ms)?;
     if let Some((k, items)) = pop_first_of(ctx, &candidate_keys(ctx, &keys), max, count)? {
         if !items.is_empty() {
+            replicate_zpop(ctx, &k, max, Some(items.len()));
             reply_mpop(ctx.out, &k, &items);
             return Ok(());
         }

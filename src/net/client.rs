@@ -161,6 +161,12 @@ pub struct ClientState {
     /// The master link's client (a replica applying its master's stream):
     /// no read-only, stale-data or memory refusals.
     pub is_master: bool,
+    /// This connection is a replica of ours (it sent SYNC/PSYNC): it gets
+    /// the effects log and sends only REPLCONF.
+    pub replica: Option<Arc<crate::repl::master::ReplicaLink>>,
+    /// The port a replica announced with REPLCONF listening-port, before
+    /// its SYNC/PSYNC.
+    pub replconf_port: u32,
     /// Commands queued since MULTI.
     pub multi: Option<crate::commands::multi::MultiState>,
     /// The last transaction's emptied queue, reused by the next MULTI.
@@ -206,6 +212,8 @@ impl ClientState {
             local: false,
             in_multi: false,
             is_master: false,
+            replica: None,
+            replconf_port: 0,
             multi: None,
             multi_spare: None,
             watched: Vec::new(),
@@ -351,6 +359,8 @@ impl Client {
                 local,
                 in_multi: false,
                 is_master: false,
+                replica: None,
+                replconf_port: 0,
                 multi: None,
                 multi_spare: None,
                 watched: Vec::new(),

@@ -606,6 +606,14 @@ impl Worker {
         if c.state.tracking.is_some() {
             crate::tracking::TRACKING.disable(&c.shared);
         }
+        if let Some(link) = c.state.replica.take() {
+            crate::warning!(
+                "Connection with replica {}:{} lost.",
+                link.ip,
+                link.listening_port.load(Relaxed)
+            );
+            self.srv.log.detach(link.client_id);
+        }
         if let Some(w) = c.blocked.take() {
             if w.transition(WAITING, GONE) {
                 crate::commands::blocking::forget(&self.srv, &w);
@@ -820,7 +828,10 @@ impl Worker {
                 self.srv.threads,
                 now,
                 budget,
-                |db, key| crate::commands::notify::expired_in_background(&self.srv, db, key),
+                |db, key| {
+                    crate::repl::propagate_del(db, key);
+                    crate::commands::notify::expired_in_background(&self.srv, db, key)
+                },
             );
             stats.expired_keys.fetch_add(r.expired, Relaxed);
         }
@@ -848,7 +859,14 @@ impl Worker {
             for t in 0..self.clients.len() {
                 let idle = match &self.clients[t] {
                     // No timeout for Pub/Sub and MONITOR clients, as Redis.
-                    Some(c) if c.state.subs.any() || c.state.monitor || c.scripting => false,
+                    Some(c)
+                        if c.state.subs.any()
+                            || c.state.monitor
+                            || c.scripting
+                            || c.state.replica.is_some() =>
+                    {
+                        false
+                    }
                     Some(c) => {
                         now / 1000 - c.shared.last_interaction_ms.load(Relaxed) / 1000 > timeout
                     }

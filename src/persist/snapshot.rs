@@ -83,14 +83,45 @@ pub fn encoding_options(srv: &Server) -> rdb::EncodingOptions {
 pub fn write_rdb(params: &SaveParams, locked: &mut Locked) -> std::io::Result<()> {
     let tmp = format!("temp-{}.rdb", std::process::id());
     let file = File::create(&tmp)?;
-    let mut w =
-        RdbWriter::with_options(BufWriter::with_capacity(1 << 16, file), params.opts.clone());
+    let mut inner = write_rdb_to(
+        params,
+        locked,
+        BufWriter::with_capacity(1 << 16, file),
+        None,
+    )?;
+    inner.flush()?;
+    let file = inner.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &params.path)?;
+    Ok(())
+}
+
+/// The RDB image of the locked keyspace in memory, with the replication
+/// aux fields (`repl-id`, `repl-offset`): what SYNC/PSYNC send a replica.
+pub fn rdb_image(
+    srv: &Server,
+    locked: &mut Locked,
+    replid: &str,
+    offset: i64,
+) -> std::io::Result<Vec<u8>> {
+    let params = SaveParams::new(srv);
+    write_rdb_to(&params, locked, Vec::new(), Some((-1, replid, offset)))
+}
+
+/// Writes every database in RDB format to `out` and returns it.
+fn write_rdb_to<W: Write>(
+    params: &SaveParams,
+    locked: &mut Locked,
+    out: W,
+    repl: Option<(i64, &str, i64)>,
+) -> std::io::Result<W> {
+    let mut w = RdbWriter::with_options(out, params.opts.clone());
     w.header()?;
     w.info_aux(&rdb::InfoAux {
         redis_ver: crate::REDIS_VERSION,
         ctime: Server::now_ms() / 1000,
         used_mem: params.used_mem,
-        repl: None,
+        repl,
         aof_base: false,
     })?;
     let now = Server::now_ms();
@@ -125,12 +156,7 @@ pub fn write_rdb(params: &SaveParams, locked: &mut Locked) -> std::io::Result<()
             result?;
         }
     }
-    let mut inner = w.finish()?;
-    inner.flush()?;
-    let file = inner.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, &params.path)?;
-    Ok(())
+    w.finish()
 }
 
 /// Writes one key: its expiry, its access data (in Redis's order, between

@@ -11,7 +11,18 @@
 //! refuses commands not flagged `stale` with `-MASTERDOWN`; with
 //! `replica-read-only yes` (the default) clients can't write.
 
+pub mod master;
 pub mod replica;
+
+/// Propagates the deletion of an expired or evicted key (`DEL`), when a
+/// replica listens. Call with the key's shard locked.
+pub fn propagate_del(db: usize, key: &[u8]) {
+    if let Some(srv) = crate::main_loop::server() {
+        if srv.log.active() {
+            srv.log.propagate_now(srv, db, &[b"DEL", key]);
+        }
+    }
+}
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering::Relaxed};
 
@@ -238,8 +249,25 @@ impl Replication {
         } else {
             s.push_str("role:master\r\n");
         }
+        let replicas = srv.log.replicas();
+        s.push_str(&format!("connected_slaves:{}\r\n", replicas.len()));
+        let now = Server::now_ms();
+        for (i, r) in replicas.iter().enumerate() {
+            s.push_str(&format!(
+                "slave{i}:ip={},port={},state=online,offset={},lag={}\r\n",
+                r.ip,
+                r.listening_port.load(Relaxed),
+                r.ack.load(Relaxed),
+                (now - r.last_ack_ms.load(Relaxed)) / 1000
+            ));
+        }
+        let offset = if self.is_replica() {
+            offset
+        } else {
+            srv.log.offset()
+        };
         s.push_str(&format!(
-            "connected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{offset}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+            "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{offset}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
             self.replid.lock(),
             self.replid2.lock(),
             self.second_offset.load(Relaxed),

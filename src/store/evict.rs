@@ -212,6 +212,7 @@ pub fn evict_key(ks: &Keyspace, db: usize, key: &[u8], volatile: bool) -> Option
         if !tracking.idle() {
             tracking.key_changed(&mut sh.tracked, key, 0);
         }
+        crate::repl::propagate_del(db, key);
         Some(freed)
     })
     .flatten()
