@@ -354,3 +354,57 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn real_redis_replicates_a_ferrite_master() {
+    let srv = common::Server::start(&["--threads", "2"]);
+    let mut m = srv.conn();
+    let _: () = m.set("before", "sync").unwrap();
+    let _: () = m.hset("h", "f", "v").unwrap();
+    let _: () = m.zadd("z", "a", 1.5).unwrap();
+    let dir = tempdir("repl-replica");
+    let port = common::free_port();
+    let mut child = Command::new(tool("redis-server"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--replicaof", "127.0.0.1", &srv.port.to_string(), "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    wait_port(port);
+    let mut r = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    wait_for("the Redis replica's link", || {
+        let info: String = redis::cmd("INFO").arg("replication").query(&mut r).unwrap();
+        info.contains("master_link_status:up")
+    });
+    let v: Option<String> = r.get("before").unwrap();
+    assert_eq!(v.as_deref(), Some("sync"));
+    let score: Option<f64> = r.zscore("z", "a").unwrap();
+    assert_eq!(score, Some(1.5));
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("x")
+        .arg("EX")
+        .arg(100)
+        .query(&mut m)
+        .unwrap();
+    let _: i64 = m.incr("n", 3).unwrap();
+    wait_for("the stream", || {
+        r.get::<_, Option<i64>>("n").unwrap() == Some(3)
+    });
+    let ttl: i64 = r.ttl("after").unwrap();
+    assert!((95..=100).contains(&ttl), "{ttl}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
