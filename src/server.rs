@@ -403,6 +403,26 @@ impl Server {
     /// way to other connections' sockets (Redis's `mem_not_counted_for_evict`
     /// plays the same part for replica buffers).
     pub fn deliveries_in_flight(&self) -> usize {
+        self.mailbox_in_flight() + self.replica_output()
+    }
+
+    /// Memory held by replica connections' output buffers
+    /// (`mem_clients_slaves`).
+    pub fn replica_output(&self) -> usize {
+        let replicas = self.log.replicas();
+        if replicas.is_empty() {
+            return 0;
+        }
+        let clients = self.clients.lock();
+        replicas
+            .iter()
+            .filter_map(|r| clients.get(&r.client_id))
+            .map(|c| c.obuf_alloc.load(Relaxed))
+            .sum()
+    }
+
+    /// Bytes of deliveries queued in mailboxes.
+    fn mailbox_in_flight(&self) -> usize {
         self.mailboxes
             .get()
             .map_or(0, |mbs| mbs.iter().map(|m| m.in_flight_bytes()).sum())

@@ -206,6 +206,23 @@ fn a_replica_follows_a_busy_master() {
         let b: Vec<String> = r.lrange(format!("list{w}"), 0, -1).unwrap();
         assert_eq!(a, b);
     }
+    // WAIT: the replica acknowledges this client's last write; asking for
+    // two replicas times out with the one there is.
+    let _: () = m.set("waited", 1).unwrap();
+    let n: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut m).unwrap();
+    assert_eq!(n, 1);
+    let t = Instant::now();
+    let n: i64 = redis::cmd("WAIT").arg(2).arg(200).query(&mut m).unwrap();
+    assert_eq!(n, 1);
+    assert!(t.elapsed() >= Duration::from_millis(190));
+    let e = redis::cmd("WAIT")
+        .arg(1)
+        .arg(0)
+        .query::<i64>(&mut r)
+        .unwrap_err();
+    assert!(e
+        .to_string()
+        .contains("WAIT cannot be used with replica instances"));
     // The master lists its replica, acknowledged up to its offset.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {

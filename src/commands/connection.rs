@@ -243,9 +243,13 @@ fn client_getname(ctx: &mut Ctx, _args: Args) -> CmdResult {
     Ok(())
 }
 
-/// CLIENT LIST `flags=`: `b` blocked, `U` unix socket, `e` no-evict, `N` none.
+/// CLIENT LIST `flags=`: `S` replica, `O` monitor, `P` Pub/Sub, `b` blocked,
+/// `t`/`R`/`B` tracking, `U` unix socket, `e` no-evict, `N` none.
 fn client_flags(c: &ClientShared) -> String {
     let mut f = String::new();
+    if c.is_replica.load(Relaxed) {
+        f.push('S');
+    }
     if c.monitor.load(Relaxed) {
         f.push('O');
     }
@@ -282,7 +286,9 @@ fn client_flags(c: &ClientShared) -> String {
 /// A client's type for CLIENT LIST/KILL TYPE (no masters or replicas yet;
 /// MONITOR clients are normal ones, as Redis shows them).
 fn client_type(c: &ClientShared) -> &'static str {
-    if is_pubsub(c) {
+    if c.is_replica.load(Relaxed) {
+        "replica"
+    } else if is_pubsub(c) {
         "pubsub"
     } else {
         "normal"
@@ -411,8 +417,9 @@ fn kill_client(ctx: &mut Ctx, c: &ClientShared) {
         return;
     }
     c.kill.store(true, Relaxed);
+    // Check: the worker looks at every kill flag, idle connections too.
     if let Some(mb) = ctx.srv.mailboxes.get().and_then(|m| m.get(c.worker)) {
-        mb.wake();
+        mb.send(crate::net::worker::Msg::Check);
     }
 }
 
@@ -523,6 +530,24 @@ fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
         kill_client(ctx, c);
         killed += 1;
+    }
+    // Like Redis, the killed clients are gone when the reply arrives: those
+    // of this worker close before its replies are written (the Check is
+    // handled in this loop turn); wait briefly for the other workers'.
+    let here = crate::net::worker::current_worker();
+    let others: Vec<u64> = all
+        .iter()
+        .filter(|c| c.kill.load(Relaxed) && Some(c.worker) != here && c.id != ctx.client.id)
+        .map(|c| c.id)
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(200);
+    while !others.is_empty() && std::time::Instant::now() < deadline {
+        let clients = ctx.srv.clients.lock();
+        if others.iter().all(|id| !clients.contains_key(id)) {
+            break;
+        }
+        drop(clients);
+        std::thread::sleep(std::time::Duration::from_micros(200));
     }
     ctx.out.int(killed);
     Ok(())

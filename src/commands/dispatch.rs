@@ -34,6 +34,8 @@ pub enum BatchOutcome {
     /// The last command went to the script engine with the client's state:
     /// run nothing more until its `ScriptDone` comes back.
     Scripting,
+    /// The last command was a WAIT that must wait for replicas' ACKs.
+    WaitingAcks,
 }
 
 /// Runs every complete command in the client's query buffer.
@@ -141,6 +143,9 @@ fn run_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome 
         }
         if c.state.close_after_reply && c.shared.kill.load(Relaxed) {
             return BatchOutcome::Close;
+        }
+        if c.state.wait_acks.is_some() {
+            return BatchOutcome::WaitingAcks;
         }
     }
 }
@@ -493,12 +498,13 @@ fn check_and_run(
     {
         return Inner::Done;
     }
-    // Writes need `min-replicas-to-write` good replicas (there are none).
-    if srv.hot.min_replicas_block.load(Relaxed) {
+    // Writes need `min-replicas-to-write` replicas that acknowledged within
+    // `min-replicas-max-lag` seconds.
+    if srv.hot.min_replicas_block.load(Relaxed) && !state.is_master && !srv.repl.is_replica() {
         let exec = cmd.fullname == "exec";
         let writes = meta.flags & flags::WRITE != 0
             || (exec && state.multi.as_ref().is_some_and(|m| m.has_write));
-        if writes {
+        if writes && !srv.log.enough_good_replicas(srv) {
             let err = "NOREPLICAS Not enough good replicas to write.";
             reject_or_abort_exec(srv, stats, state, out, cmd, err);
             return Inner::Done;
@@ -621,7 +627,9 @@ fn check_and_run(
         srv, stats, state, out, cmd, handler, args, &mut keys, serving, start_us,
     );
     if srv.log.active() {
-        srv.log.flush(srv);
+        if let Some(off) = srv.log.flush(srv) {
+            state.woff = off;
+        }
     }
     if matches!(mode, Mode::Normal) {
         super::monitor::feed(srv, state, shared, cmd, args);

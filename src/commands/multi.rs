@@ -446,8 +446,8 @@ pub fn exec(
             // Demoted to a replica inside the transaction: Redis drops
             // its effects.
             srv.log.discard_pending();
-        } else {
-            srv.log.flush(srv);
+        } else if let Some(off) = srv.log.flush(srv) {
+            state.woff = off;
         }
     }
     ready.append(&mut keys.ready);

@@ -18,7 +18,36 @@ pub const COMMANDS: &[Binding] = &[
     bind("sync", sync, A),
     bind("psync", sync, A),
     bind("replconf", replconf, N),
+    bind("wait", wait, N),
 ];
+
+/// WAIT numreplicas timeout: how many replicas acknowledged this client's
+/// last write, waiting (up to `timeout` ms, 0 = forever) for `numreplicas`.
+fn wait(ctx: &mut Ctx, args: Args) -> CmdResult {
+    let srv = ctx.srv;
+    if srv.repl.is_replica() {
+        return Err(CmdError::err("WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."));
+    }
+    let want = args.int(1)?;
+    let timeout = args.int(2)?;
+    if timeout < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    let offset = ctx.client.woff;
+    let acked = srv.log.acked(offset);
+    // Inside EXEC (or a script) WAIT never blocks.
+    if acked as i64 >= want || ctx.client.in_multi {
+        ctx.out.int(acked as i64);
+        return Ok(());
+    }
+    srv.log.request_acks(srv);
+    ctx.client.wait_acks = Some(crate::repl::master::WaitAcks {
+        offset,
+        replicas: want.max(0) as usize,
+        deadline_ms: (timeout > 0).then(|| Server::now_ms() + timeout),
+    });
+    Ok(())
+}
 
 /// SYNC / PSYNC: a replica asks for the data and the stream. This master
 /// always answers with a full resynchronisation: the snapshot, taken under
@@ -74,6 +103,9 @@ fn sync(ctx: &mut Ctx, args: Args) -> CmdResult {
     ctx.out.raw(format!("${}\r\n", image.len()).as_bytes());
     ctx.out.raw(&image);
     ctx.client.replica = Some(link);
+    if let Some(sh) = srv.clients.lock().get(&ctx.client.id) {
+        sh.is_replica.store(true, Relaxed);
+    }
     crate::notice!("Synchronization with replica {ip}:{port} succeeded");
     Ok(())
 }

@@ -81,6 +81,12 @@ pub struct ClientShared {
     pub qbuf: AtomicUsize,
     /// Pending output bytes (`omem=`).
     pub omem: AtomicUsize,
+    /// Memory held by the output buffers of a replica connection (left out
+    /// of `used_memory` for eviction, as Redis leaves replica buffers out).
+    pub obuf_alloc: AtomicUsize,
+    /// A replica of ours (it sent SYNC/PSYNC): CLIENT LIST flag `S`, type
+    /// `replica`.
+    pub is_replica: AtomicBool,
     /// Protocol version 2 or 3.
     pub resp: AtomicU32,
     /// Kill requested by another client.
@@ -122,6 +128,8 @@ impl ClientShared {
             last_cmd: 0.into(),
             qbuf: 0.into(),
             omem: 0.into(),
+            obuf_alloc: 0.into(),
+            is_replica: false.into(),
             resp: 2.into(),
             kill: false.into(),
             no_evict: false.into(),
@@ -167,6 +175,11 @@ pub struct ClientState {
     /// The port a replica announced with REPLCONF listening-port, before
     /// its SYNC/PSYNC.
     pub replconf_port: u32,
+    /// The stream offset after this client's last write (WAIT waits for
+    /// replicas to acknowledge it).
+    pub woff: i64,
+    /// In WAIT.
+    pub wait_acks: Option<crate::repl::master::WaitAcks>,
     /// Commands queued since MULTI.
     pub multi: Option<crate::commands::multi::MultiState>,
     /// The last transaction's emptied queue, reused by the next MULTI.
@@ -214,6 +227,8 @@ impl ClientState {
             is_master: false,
             replica: None,
             replconf_port: 0,
+            woff: 0,
+            wait_acks: None,
             multi: None,
             multi_spare: None,
             watched: Vec::new(),
@@ -361,6 +376,8 @@ impl Client {
                 is_master: false,
                 replica: None,
                 replconf_port: 0,
+                woff: 0,
+                wait_acks: None,
                 multi: None,
                 multi_spare: None,
                 watched: Vec::new(),
@@ -592,6 +609,21 @@ impl Client {
         sh.subs[1].store(s.patterns.len() as u32, Relaxed);
         sh.subs[2].store(s.shard.len() as u32, Relaxed);
         sh.monitor.store(self.state.monitor, Relaxed);
+    }
+
+    /// Memory the output buffers hold (the reply buffer at its allocation
+    /// size plus the queued shared frames).
+    pub fn output_alloc(&self) -> usize {
+        crate::util::alloc::size_class(self.out.buf.capacity()) + self.queued_bytes
+    }
+
+    /// For a replica connection, publishes [`Client::output_alloc`].
+    pub fn publish_replica_output(&self) {
+        if self.state.replica.is_some() {
+            self.shared
+                .obuf_alloc
+                .store(self.output_alloc(), std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Output not yet written.

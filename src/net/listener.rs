@@ -242,6 +242,8 @@ fn hand_out(
         last_cmd: 0.into(),
         qbuf: 0.into(),
         omem: 0.into(),
+        obuf_alloc: 0.into(),
+        is_replica: false.into(),
         resp: 2.into(),
         kill: false.into(),
         no_evict: false.into(),

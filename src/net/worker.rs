@@ -170,6 +170,8 @@ pub struct Worker {
     delivered: usize,
     /// Connections blocked on keys (BLPOP...).
     blocked: Vec<usize>,
+    /// Connections in WAIT.
+    waiting_acks: Vec<usize>,
     expire: ExpireCycle,
 }
 
@@ -201,6 +203,7 @@ impl Worker {
             retry: Vec::new(),
             pending_writes: Vec::new(),
             blocked: Vec::new(),
+            waiting_acks: Vec::new(),
             expire: ExpireCycle::new(crate::store::random_seed()),
             delivered: 0,
         };
@@ -222,6 +225,10 @@ impl Worker {
             if let Some(ms) = self.next_block_deadline() {
                 let wait = (ms - Server::now_ms()).max(0) as u64;
                 until_cron = until_cron.min(Duration::from_millis(wait));
+            }
+            if !self.waiting_acks.is_empty() {
+                // ACKs arrive on replicas' workers: look every few ms.
+                until_cron = until_cron.min(Duration::from_millis(5));
             }
             let timeout = if self.retry.is_empty() {
                 until_cron
@@ -267,6 +274,9 @@ impl Worker {
             }
             if !self.blocked.is_empty() {
                 self.check_blocked();
+            }
+            if !self.waiting_acks.is_empty() {
+                self.check_waiting_acks();
             }
             // BCAST invalidations of the keys changed this turn, then the
             // messages this worker's own commands sent to its connections
@@ -416,7 +426,7 @@ impl Worker {
                 close = true;
                 break;
             }
-            if c.blocked.is_some() || c.scripting {
+            if c.blocked.is_some() || c.scripting || c.state.wait_acks.is_some() {
                 // Keep reading (to notice a disconnect and buffer what
                 // follows) but run nothing until the client is unblocked.
                 if c.readable
@@ -446,6 +456,10 @@ impl Worker {
                     break;
                 }
                 BatchOutcome::Scripting => break,
+                BatchOutcome::WaitingAcks => {
+                    self.waiting_acks.push(t);
+                    break;
+                }
                 BatchOutcome::Close => {
                     close = true;
                     break;
@@ -455,16 +469,14 @@ impl Worker {
             if c.state.close_after_reply {
                 break;
             }
-            if c.pending_output() > 64 * 1024 {
-                if c.flush().is_err() {
-                    close = true;
-                    break;
-                }
-                if c.write_blocked {
-                    // Wait for the peer to read before taking more input.
-                    break;
-                }
+            if c.pending_output() > 64 * 1024 && !c.write_blocked && c.flush().is_err() {
+                close = true;
+                break;
             }
+            // A full socket doesn't stop reading: a client may write a
+            // whole pipeline before it reads any reply (Redis's test
+            // suite does), and replies then wait in the output buffer,
+            // bounded by client-output-buffer-limit as in Redis.
             if !c.readable {
                 break;
             }
@@ -567,6 +579,7 @@ impl Worker {
                 Err(_) => true,
             };
             c.shared.omem.store(c.pending_output(), Relaxed);
+            c.publish_replica_output();
             if close {
                 self.close(t);
             }
@@ -629,7 +642,29 @@ impl Worker {
         self.srv.clients.lock().remove(&c.shared.id);
         self.srv.connected_clients.fetch_sub(1, Relaxed);
         self.retry.retain(|&r| r != t);
+        self.waiting_acks.retain(|&w| w != t);
         self.free.push(t);
+    }
+
+    /// Answers the WAITs whose replicas acknowledged, or whose time is up,
+    /// with the number of replicas that acknowledged.
+    fn check_waiting_acks(&mut self) {
+        let now = Server::now_ms();
+        let list = std::mem::take(&mut self.waiting_acks);
+        for t in list {
+            let Some(Some(c)) = self.clients.get_mut(t) else {
+                continue;
+            };
+            let Some(w) = c.state.wait_acks else { continue };
+            let acked = self.srv.log.acked(w.offset);
+            if acked < w.replicas && w.deadline_ms.is_none_or(|d| now < d) {
+                self.waiting_acks.push(t);
+                continue;
+            }
+            c.state.wait_acks = None;
+            c.out.int(acked as i64);
+            self.drive(t);
+        }
     }
 
     /// The earliest timeout among this worker's blocked clients.
@@ -731,6 +766,7 @@ impl Worker {
                     }
                 }
                 c.delivered_output = true;
+                c.publish_replica_output();
                 if !c.write_blocked && !c.write_queued {
                     c.write_queued = true;
                     self.pending_writes.push(t);

@@ -47,6 +47,18 @@ pub struct ReplicaLink {
     pub last_ack_ms: AtomicI64,
 }
 
+/// A client in WAIT: how many replicas must acknowledge which offset, and
+/// until when.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitAcks {
+    /// The stream offset to be acknowledged.
+    pub offset: i64,
+    /// Replicas wanted.
+    pub replicas: usize,
+    /// Give up then (Unix ms); `None`: wait forever.
+    pub deadline_ms: Option<i64>,
+}
+
 struct LogInner {
     /// Bytes of stream produced since start (`master_repl_offset`).
     offset: i64,
@@ -101,6 +113,48 @@ impl Log {
         self.inner.lock().replicas.clone()
     }
 
+    /// True if at least `min-replicas-to-write` replicas acknowledged
+    /// within `min-replicas-max-lag` seconds (Redis's good replicas).
+    pub fn enough_good_replicas(&self, srv: &Server) -> bool {
+        let (want, max_lag) = {
+            let cfg = srv.config.read();
+            (
+                cfg.get_int("min-replicas-to-write"),
+                cfg.get_int("min-replicas-max-lag"),
+            )
+        };
+        let now = Server::now_ms();
+        let good = self
+            .inner
+            .lock()
+            .replicas
+            .iter()
+            .filter(|r| (now - r.last_ack_ms.load(Relaxed)) / 1000 <= max_lag)
+            .count() as i64;
+        good >= want
+    }
+
+    /// Replicas that acknowledged at least `offset` (WAIT).
+    pub fn acked(&self, offset: i64) -> usize {
+        self.inner
+            .lock()
+            .replicas
+            .iter()
+            .filter(|r| r.ack.load(Relaxed) >= offset)
+            .count()
+    }
+
+    /// Asks every replica for its offset (`REPLCONF GETACK *` in the
+    /// stream), so a WAIT doesn't wait for the next periodic ACK.
+    pub fn request_acks(&self, srv: &Server) {
+        if !self.active() {
+            return;
+        }
+        let mut inner = self.inner.lock();
+        let bytes = ReplyBuf::bulk_array(&[b"REPLCONF", b"GETACK", b"*"]);
+        send(srv, &mut inner, bytes);
+    }
+
     /// Records an effect of the running execution unit.
     pub fn record(&self, db: usize, argv: Vec<Vec<u8>>) {
         PENDING.with(|p| p.borrow_mut().push(Effect { db, argv }));
@@ -112,11 +166,13 @@ impl Log {
     }
 
     /// Ends the execution unit: appends its effects, wrapped in MULTI/EXEC
-    /// when there are several. Call with the unit's shard locks held.
-    pub fn flush(&self, srv: &Server) {
+    /// when there are several, and returns the stream's offset after them
+    /// (the client's write offset for WAIT). Call with the unit's shard
+    /// locks held.
+    pub fn flush(&self, srv: &Server) -> Option<i64> {
         let effects = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
         if effects.is_empty() || !self.active() {
-            return;
+            return None;
         }
         let mut inner = self.inner.lock();
         let mut bytes = Vec::new();
@@ -133,6 +189,7 @@ impl Log {
             encode(&mut bytes, &[b"EXEC".to_vec()]);
         }
         send(srv, &mut inner, bytes);
+        Some(inner.offset)
     }
 
     /// Forgets the running unit's effects (a transaction demoted to a
