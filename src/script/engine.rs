@@ -100,7 +100,11 @@ pub fn busy_threshold_ms() -> i64 {
 }
 
 /// Creates the engine thread's interpreters.
-pub fn init(_srv: &Server) {
+pub fn init(srv: &Server) {
+    super::lua::DEPRECATED_API.store(
+        srv.config.read().get_bool("lua-enable-deprecated-api"),
+        Relaxed,
+    );
     match new_interp(Flavour::Eval) {
         Ok(interp) => EVAL.with(|e| {
             *e.borrow_mut() = Some(EvalEngine {

@@ -86,7 +86,13 @@ pub fn load(lua: &Lua) -> mlua::Result<()> {
                 None | Some(Value::Nil) => 8,
                 Some(v) => tobit(v)?,
             };
-            let (upper, n) = if n < 0 { (true, -n) } else { (false, n) };
+            // i32::MIN has no negation: LuaBitOp (as Redis fixed it) takes
+            // it as -8.
+            let (upper, n) = if n < 0 {
+                (true, n.saturating_neg())
+            } else {
+                (false, n)
+            };
             let n = n.clamp(1, 8) as usize;
             let full = if upper {
                 format!("{x:08X}")

@@ -40,7 +40,7 @@ pub struct Interp {
 /// The Lua side of the API and the sandbox. Receives the private table,
 /// the debug library (kept out of the scripts' reach) and the flavour.
 const PRELUDE: &str = r#"
-local priv, dbg, flavour = ...
+local priv, dbg, flavour, deprecated_api = ...
 local error, type, tostring, select, rawget, rawset, setmetatable, unpack =
       error, type, tostring, select, rawget, rawset, setmetatable, unpack
 local raw_pcall, xpcall = pcall, xpcall
@@ -172,20 +172,32 @@ local user_xpcall = function(f, h)
   end))
 end
 
--- Read-only views of the library tables.
+-- Read-only views of the library tables, recursively (a table reached
+-- through one is read-only too), as Redis 7.0.15's read-only tables.
 local protected = setmetatable({}, {__mode = 'k'})
+local views = setmetatable({}, {__mode = 'k'})
 local function readonly(t)
-  local proxy = {}
+  local proxy = views[t]
+  if proxy then return proxy end
+  proxy = {}
   protected[proxy] = true
   setmetatable(proxy, {
-    __index = t,
+    __index = function(_, k)
+      local v = t[k]
+      if type(v) == 'table' then return readonly(v) end
+      return v
+    end,
     __newindex = function() error('Attempt to modify a readonly table', 2) end,
     __metatable = false,
   })
+  views[t] = proxy
   return proxy
 end
 
-local G = {}
+-- The globals live in `Gdata`; scripts see `G`, an empty table reading
+-- through to it, so no global (existing or not) can be assigned.
+local Gdata = {}
+local G = Gdata
 for _, name in ipairs({'assert', 'collectgarbage', 'error', 'gcinfo',
     'getmetatable', 'ipairs', 'loadstring', 'next', 'pairs', 'rawequal',
     'rawget', 'rawset', 'select', 'setmetatable', 'tonumber', 'tostring',
@@ -196,6 +208,43 @@ G.rawset = function(t, k, v)
   if protected[t] then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
 end
+G.setmetatable = function(t, mt)
+  if protected[t] then error('Attempt to modify a readonly table', 2) end
+  return setmetatable(t, mt)
+end
+-- The strings' metatable (shared by every string) is read-only too:
+-- getmetatable('') gives a read-only view of it.
+local string_mt = getmetatable('')
+string_mt.__metatable = readonly(string_mt)
+-- Lua 5.1.5's unpack computes its result count in a C int: a range like
+-- (-2147483648, -2) overflows and crashes the process. Checked here in
+-- doubles first, as Redis patches its copy of Lua.
+local raw_unpack = unpack
+G.unpack = function(...)
+  local t, i, j = ...
+  i = i or 1
+  if j == nil and type(t) == 'table' then j = #t end
+  if type(i) == 'number' and type(j) == 'number' then
+    if i > j then return end
+    if j - i >= 8000 then error('too many results to unpack', 2) end
+  end
+  -- The caller's own arguments, so Lua's stack check counts as Redis's.
+  return raw_unpack(...)
+end
+
+-- Precompiled (binary) chunks are refused, as Redis 7.0.15 refuses them.
+local raw_loadstring = loadstring
+G.loadstring = function(s, ...)
+  if type(s) == 'string' and s:sub(1, 1) == '\27' then
+    return nil, 'attempt to load a binary chunk'
+  end
+  return raw_loadstring(s, ...)
+end
+
+-- lua-enable-deprecated-api yes brings back what Redis 7.0.15 hides.
+if deprecated_api then
+  G.getfenv, G.setfenv, G.newproxy = getfenv, setfenv, newproxy
+end
 G.pcall = user_pcall
 G.xpcall = user_xpcall
 for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'bit', 'cjson',
@@ -203,22 +252,30 @@ for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'bit', 'cjson',
   if _G[name] ~= nil then G[name] = readonly(_G[name]) end
 end
 G.redis = readonly(redis)
-G._G = G
-protected[G] = true
 
--- The globals scripts see: reading an undefined one or creating one
--- (outside the engine's own KEYS/ARGV) is an error.
-setmetatable(G, {
+-- The globals scripts see: reading an undefined one, or assigning any
+-- (outside the engine's own KEYS/ARGV), is an error.
+local data_mt = {
   __index = function(_, n)
     error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
   end,
+}
+data_mt.__metatable = readonly(data_mt)
+setmetatable(Gdata, data_mt)
+G = {}
+local g_mt = {
+  __index = Gdata,
   __newindex = function()
     error('Attempt to modify a readonly table', 2)
   end,
-  __metatable = false,
-})
+}
+g_mt.__metatable = readonly(g_mt)
+setmetatable(G, g_mt)
+rawset(Gdata, '_G', G)
+protected[G] = true
+protected[Gdata] = true
 priv.globals = G
-priv.set_global = function(k, v) rawset(G, k, v) end
+priv.set_global = function(k, v) rawset(Gdata, k, v) end
 
 local function run(f, ...)
   local args = {...}
@@ -227,6 +284,10 @@ local function run(f, ...)
 end
 return run
 "#;
+
+/// `lua-enable-deprecated-api` (immutable: read once at start-up).
+pub static DEPRECATED_API: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// Builds an interpreter with the API, the sandbox and the hook.
 pub fn new_interp(flavour: Flavour) -> mlua::Result<Interp> {
@@ -322,7 +383,8 @@ pub fn new_interp(flavour: Flavour) -> mlua::Result<Interp> {
         Flavour::Eval => "eval",
         Flavour::Function => "function",
     };
-    let runner: Function = prelude.call((private.clone(), debug, flavour_name))?;
+    let deprecated_api = DEPRECATED_API.load(std::sync::atomic::Ordering::Relaxed);
+    let runner: Function = prelude.call((private.clone(), debug, flavour_name, deprecated_api))?;
     // Chunks compiled later (`loadstring`) get the sandboxed globals too.
     let globals: Table = private.get("globals")?;
     lua.set_globals(globals)?;

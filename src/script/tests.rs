@@ -140,3 +140,32 @@ fn bit_library_matches_luabitop() {
     assert_eq!(eval("return tostring(bit.bswap(0x12345678))"), "2018915346");
     assert_eq!(eval("return tostring(bit.rol(0x12345678, 8))"), "878082066");
 }
+
+#[test]
+fn unpack_rejects_huge_ranges_instead_of_crashing() {
+    let interp = super::lua::new_interp(super::lua::Flavour::Eval).unwrap();
+    let g: mlua::Table = interp.private.get("globals").unwrap();
+    let run = |code: &str| -> Result<Vec<i64>, String> {
+        let f = interp
+            .lua
+            .load(code)
+            .set_environment(g.clone())
+            .into_function()
+            .unwrap();
+        f.call::<Vec<i64>>(()).map_err(|e| e.to_string())
+    };
+    for code in [
+        "return {unpack({1,2,3}, -2, 2147483647)}",
+        "return {unpack({1,2,3}, 0, 2147483647)}",
+        "return {unpack({1,2,3}, -2147483648, -2)}",
+    ] {
+        let e = run(code).unwrap_err();
+        assert!(e.contains("too many results to unpack"), "{code}: {e}");
+    }
+    assert_eq!(run("return {unpack({1,2,3})}").unwrap(), vec![1, 2, 3]);
+    assert_eq!(run("return {unpack({1,2,3}, 2)}").unwrap(), vec![2, 3]);
+    assert_eq!(
+        run("return {unpack({1,2,3}, -1, -2)}").unwrap(),
+        Vec::<i64>::new()
+    );
+}
