@@ -23,7 +23,7 @@ const PARTIAL: &[(&str, &str)] = &[
     ("sync", "as PSYNC"),
     ("slaveof", "as REPLICAOF"),
     ("migrate", "opens a connection per call (Redis keeps one per target for 10 s)"),
-    ("eval", "no `cjson`, `cmsgpack` or `struct` library yet; not propagated (no replication or AOF yet)"),
+    ("eval", "no `cmsgpack` or `struct` library yet; `cjson` decodes with serde_json (its error texts differ)"),
     ("evalsha", "as EVAL"),
     ("eval_ro", "as EVAL"),
     ("evalsha_ro", "as EVAL"),

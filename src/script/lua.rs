@@ -377,6 +377,7 @@ pub fn new_interp(flavour: Flavour) -> mlua::Result<Interp> {
             Ok(Value::Nil)
         })?,
     )?;
+    super::libs::load_cjson(&lua, &private)?;
     let debug: Table = lua.globals().get("debug")?;
     let prelude = lua.load(PRELUDE).set_name("=ferrite").into_function()?;
     let flavour_name = match flavour {

@@ -169,3 +169,51 @@ fn unpack_rejects_huge_ranges_instead_of_crashing() {
         Vec::<i64>::new()
     );
 }
+
+#[test]
+fn cjson_encodes_and_decodes_as_lua_cjson() {
+    let interp = super::lua::new_interp(super::lua::Flavour::Eval).unwrap();
+    let g: mlua::Table = interp.private.get("globals").unwrap();
+    let run = |code: &str| -> String {
+        interp
+            .lua
+            .load(code)
+            .set_environment(g.clone())
+            .eval::<String>()
+            .unwrap()
+    };
+    assert_eq!(run("return cjson.encode({1,2,3})"), "[1,2,3]");
+    assert_eq!(run("return cjson.encode({})"), "{}");
+    assert_eq!(run("return cjson.encode({[1]=1,[3]=3})"), "[1,null,3]");
+    assert_eq!(run("return cjson.encode('a/b\"c\\n')"), "\"a\\/b\\\"c\\n\"");
+    assert_eq!(run("return cjson.encode(1e20)"), "1e+20");
+    assert_eq!(
+        run("return cjson.encode({1,{a={true,false}}})"),
+        "[1,{\"a\":[true,false]}]"
+    );
+    assert_eq!(
+        run("return cjson.encode(string.char(127, 1))"),
+        "\"\\u007f\\u0001\""
+    );
+    assert_eq!(
+        run("return tostring(cjson.decode('null') == cjson.null)"),
+        "true"
+    );
+    assert_eq!(
+        run("return tostring(cjson.decode('{\"a\":[1,2,{\"b\":null}]}').a[2])"),
+        "2"
+    );
+    assert_eq!(
+        run("return tostring(pcall(cjson.encode, {[1]=1,[30]=3}))"),
+        "false"
+    );
+    assert_eq!(run("return tostring(pcall(cjson.encode, 0/0))"), "false");
+    assert_eq!(
+        run("cjson.encode_invalid_numbers(true) return cjson.encode({0/0})"),
+        "[nan]"
+    );
+    assert_eq!(
+        run("cjson.decode_max_depth(1) return tostring(pcall(cjson.decode, '[[1]]'))"),
+        "false"
+    );
+}
