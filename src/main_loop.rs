@@ -389,5 +389,12 @@ pub fn finish_shutdown(srv: &Server) -> ! {
         let _ = std::fs::remove_file(p);
     }
     crate::warning!("Ferrite is now ready to exit, bye bye...");
-    std::process::exit(0);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` ends the process at once, as Redis's exit does in its
+    // single thread: the listeners close before the client that asked sees
+    // its connection drop, and no other thread (a script the engine is
+    // still running, say) can hold the exit back.
+    unsafe { libc::_exit(0) }
 }

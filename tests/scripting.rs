@@ -276,7 +276,9 @@ fn a_script_that_wrote_cannot_be_killed() {
     let handle = std::thread::spawn(move || {
         eval(
             &mut runner,
-            "redis.call('set', 'w', 1) local t = redis.call('time') local s = tonumber(t[1]) while tonumber(redis.call('time')[1]) < s + 1 do end return 'done'",
+            "redis.call('set', 'w', 1) \
+             local function now() local t = redis.call('time') return t[1] * 1000000 + t[2] end \
+             local start = now() while now() - start < 1000000 do end return 'done'",
             &[],
             &[],
         )

@@ -63,6 +63,11 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
             ctx.out.ok();
             Ok(())
         }
+        (b"set-disable-deny-scripts", 3) => {
+            crate::script::DENY_SCRIPTS_DISABLED.store(args.get(2) != b"0", Relaxed);
+            ctx.out.ok();
+            Ok(())
+        }
         (b"pause-cron", 3) => {
             ctx.srv.hot.cron_paused.store(args.get(2) != b"0", Relaxed);
             ctx.out.ok();
@@ -106,8 +111,10 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult {
 }
 
 fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
-    // A raw lookup: no LRU touch and no hit/miss accounting, as Redis.
-    let found = ctx.keys.write(key)?.map(|e| e.into_ref());
+    // A raw lookup: no expiry, no LRU touch and no hit/miss accounting,
+    // as Redis's (an expired key not yet deleted is still shown).
+    let (db, h) = ctx.keys.db(key)?;
+    let found = db.get(key, h);
     let line = match found {
         None => return Err(CmdError::NoSuchKey),
         Some(e) => {

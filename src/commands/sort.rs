@@ -140,8 +140,9 @@ fn sort_generic(ctx: &mut Ctx, args: Args, readonly: bool) -> CmdResult {
             _ => return Err(CmdError::WrongType),
         },
     };
-    if dontsort && matches!(kind, Kind::Set) && store.is_some() {
-        // A set has no order of its own: sort it so STORE is deterministic.
+    if dontsort && matches!(kind, Kind::Set) && (store.is_some() || ctx.client.in_script) {
+        // A set has no order of its own: sort it so STORE and scripts (and
+        // so what replicas get) are deterministic.
         dontsort = false;
         alpha = true;
         by = None;

@@ -166,6 +166,8 @@ pub struct ClientState {
     pub local: bool,
     /// Running EXEC's commands: blocking commands don't block.
     pub in_multi: bool,
+    /// The client a script's commands run as (SORT then orders sets).
+    pub in_script: bool,
     /// The master link's client (a replica applying its master's stream):
     /// no read-only, stale-data or memory refusals.
     pub is_master: bool,
@@ -224,6 +226,7 @@ impl ClientState {
             no_evict: false,
             local: false,
             in_multi: false,
+            in_script: false,
             is_master: false,
             replica: None,
             replconf_port: 0,
@@ -373,6 +376,7 @@ impl Client {
                 no_evict: false,
                 local,
                 in_multi: false,
+                in_script: false,
                 is_master: false,
                 replica: None,
                 replconf_port: 0,

@@ -279,13 +279,17 @@ pub fn flush_scripts() {
     });
 }
 
-/// Number of cached scripts and the interpreter's memory (INFO memory).
-pub fn eval_memory() -> (usize, usize) {
-    EVAL.with(|e| {
+/// Publishes the interpreters' figures for INFO memory (`super::MEMORY`).
+pub fn publish_memory() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (scripts, vm) = EVAL.with(|e| {
         e.borrow()
             .as_ref()
             .map_or((0, 0), |e| (e.scripts.len(), e.interp.lua.used_memory()))
-    })
+    });
+    super::MEMORY[0].store(scripts, Relaxed);
+    super::MEMORY[1].store(vm, Relaxed);
+    super::MEMORY[2].store(super::functions::vm_memory(), Relaxed);
 }
 
 /// EVAL / EVALSHA / EVAL_RO / EVALSHA_RO.
@@ -393,6 +397,7 @@ pub fn run_function(
     };
     let mut state = ClientState::for_waiter(ctx.client.id, ctx.client.db);
     state.in_multi = true;
+    state.in_script = true;
     let mut call = CallCtx {
         read_only: run.read_only,
         allow_oom: run.flags.allow_oom,
@@ -562,7 +567,7 @@ impl CallCtx<'_> {
                 "ERR Wrong number of args calling Redis command from script",
             );
         }
-        if meta.flags & flags::NOSCRIPT != 0 {
+        if meta.flags & flags::NOSCRIPT != 0 && !super::DENY_SCRIPTS_DISABLED.load(Relaxed) {
             return call_error(lua, "ERR This Redis command is not allowed from script");
         }
         let writes = meta.flags & flags::WRITE != 0;

@@ -293,6 +293,15 @@ pub fn delete(name: &[u8]) -> CmdResult {
     })
 }
 
+/// The functions interpreter's memory (INFO memory).
+pub fn vm_memory() -> usize {
+    FUNCTIONS.with(|f| {
+        f.borrow()
+            .as_ref()
+            .map_or(0, |fs| fs.interp.lua.used_memory())
+    })
+}
+
 /// FUNCTION FLUSH.
 pub fn flush() {
     reset();

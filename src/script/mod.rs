@@ -196,6 +196,19 @@ impl Status {
     }
 }
 
+/// What INFO memory reports of the interpreters, published by the engine
+/// after each change (INFO runs on the workers): cached EVAL scripts, the
+/// EVAL interpreter's memory, the functions interpreter's memory.
+pub static MEMORY: [std::sync::atomic::AtomicUsize; 3] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
+
+/// DEBUG set-disable-deny-scripts: scripts may call commands flagged
+/// `noscript` (Redis's test suite uses it to drive scripts from outside).
+pub static DENY_SCRIPTS_DISABLED: AtomicBool = AtomicBool::new(false);
+
 /// The engine's inbox.
 pub struct Engine {
     tx: Mutex<Sender<Job>>,
@@ -257,6 +270,7 @@ fn run(srv: Arc<Server>, rx: Receiver<Job>) {
             &job.shared,
             args,
         );
+        engine::publish_memory();
         let worker = job.shared.worker;
         let done = Done {
             client_id: job.shared.id,
