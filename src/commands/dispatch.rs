@@ -112,22 +112,13 @@ fn run_batch(srv: &Server, stats: &WorkerStats, c: &mut Client) -> BatchOutcome 
                 return BatchOutcome::Blocked;
             }
             RunOutcome::Offload => {
-                let mut buf = Vec::new();
-                let mut ranges = Vec::with_capacity(args.len());
-                for a in args.from(0) {
-                    let s = buf.len();
-                    buf.extend_from_slice(a);
-                    ranges.push(s..buf.len());
-                }
-                let placeholder = ClientState::for_waiter(c.state.id, c.state.db);
-                let job = crate::script::Job {
-                    state: std::mem::replace(&mut c.state, placeholder),
-                    buf,
-                    ranges,
-                    resp3: c.out.resp3,
-                    shared: c.shared.clone(),
-                    reply_to: None,
-                };
+                let job = crate::script::Job::new(
+                    &mut c.state,
+                    args,
+                    c.out.resp3,
+                    c.shared.clone(),
+                    None,
+                );
                 return match srv.engine.get() {
                     Some(engine) => {
                         c.scripting = true;
@@ -288,22 +279,7 @@ pub fn run_master_command(
                 return;
             };
             let (tx, rx) = std::sync::mpsc::channel();
-            let mut buf = Vec::new();
-            let mut ranges = Vec::with_capacity(args.len());
-            for a in args.from(0) {
-                let s = buf.len();
-                buf.extend_from_slice(a);
-                ranges.push(s..buf.len());
-            }
-            let placeholder = ClientState::for_waiter(state.id, state.db);
-            let job = crate::script::Job {
-                state: std::mem::replace(state, placeholder),
-                buf,
-                ranges,
-                resp3: false,
-                shared: shared.clone(),
-                reply_to: Some(tx),
-            };
+            let job = crate::script::Job::new(state, args, false, shared.clone(), Some(tx));
             if engine.submit(job) {
                 if let Ok(done) = rx.recv() {
                     *state = done.state;

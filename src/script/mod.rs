@@ -60,6 +60,35 @@ pub struct Job {
     pub reply_to: Option<Sender<Done>>,
 }
 
+impl Job {
+    /// A job for the command `args` of the client whose `state` moves here
+    /// (a placeholder with its id and database stays behind).
+    pub fn new(
+        state: &mut ClientState,
+        args: crate::commands::Args<'_>,
+        resp3: bool,
+        shared: Arc<ClientShared>,
+        reply_to: Option<Sender<Done>>,
+    ) -> Job {
+        let mut buf = Vec::new();
+        let mut ranges = Vec::with_capacity(args.len());
+        for a in args.from(0) {
+            let s = buf.len();
+            buf.extend_from_slice(a);
+            ranges.push(s..buf.len());
+        }
+        let placeholder = ClientState::for_waiter(state.id, state.db);
+        Job {
+            state: std::mem::replace(state, placeholder),
+            buf,
+            ranges,
+            resp3,
+            shared,
+            reply_to,
+        }
+    }
+}
+
 /// What the engine sends back to the caller's worker.
 pub struct Done {
     /// The session, with whatever the command changed in it.
