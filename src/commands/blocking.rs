@@ -95,6 +95,15 @@ pub fn candidate_keys<'a>(ctx: &Ctx, keys: &[&'a [u8]]) -> Vec<&'a [u8]> {
 pub fn serve_ready(srv: &Server, stats: &WorkerStats, ready: Vec<ReadyKey>) {
     let mut queue: VecDeque<ReadyKey> = ready.into();
     while let Some((db, key)) = queue.pop_front() {
+        if srv.keyspace.engine_active() && !crate::script::may_block() {
+            // A script holds the keyspace: a worker must not wait for it.
+            // The keys are served once it is done (`serve_deferred`).
+            let mut later = DEFERRED_READY.lock();
+            later.push((db, key));
+            later.extend(queue);
+            HAS_DEFERRED.store(true, std::sync::atomic::Ordering::Release);
+            return;
+        }
         let shard = crate::store::shard_of(&key);
         let h = crate::store::hash_key(&key);
         let (list, ty) = srv.keyspace.with_shard(shard, |s| {
@@ -134,6 +143,34 @@ fn deliver(srv: &Server, w: &Waiter, reply: Vec<u8>) {
             reply,
         });
     }
+}
+
+/// Ready keys whose waiters a worker couldn't serve while the script engine
+/// held the keyspace (see [`serve_ready`]).
+static DEFERRED_READY: parking_lot::Mutex<Vec<ReadyKey>> = parking_lot::const_mutex(Vec::new());
+
+/// `DEFERRED_READY` is not empty (one load per loop turn, no lock).
+static HAS_DEFERRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Serves the ready keys [`serve_ready`] put off (workers' loop).
+pub fn serve_deferred(srv: &Server, stats: &WorkerStats) {
+    if srv.keyspace.engine_active() {
+        return;
+    }
+    let list = {
+        let mut later = DEFERRED_READY.lock();
+        HAS_DEFERRED.store(false, std::sync::atomic::Ordering::Release);
+        std::mem::take(&mut *later)
+    };
+    if !list.is_empty() {
+        serve_ready(srv, stats, list);
+    }
+}
+
+/// True if some ready keys wait for [`serve_deferred`].
+#[inline]
+pub fn has_deferred() -> bool {
+    HAS_DEFERRED.load(std::sync::atomic::Ordering::Acquire)
 }
 
 /// Waiters whose removal from the registries was put off while the script

@@ -275,6 +275,10 @@ impl Worker {
             if !self.blocked.is_empty() {
                 self.check_blocked();
             }
+            if crate::commands::blocking::has_deferred() {
+                let stats = self.srv.worker_stats[self.idx].clone();
+                crate::commands::blocking::serve_deferred(&self.srv, &stats);
+            }
             if !self.waiting_acks.is_empty() {
                 self.check_waiting_acks();
             }
