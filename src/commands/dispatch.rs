@@ -602,10 +602,10 @@ fn check_and_run(
     let block = invoke(
         srv, stats, state, out, cmd, handler, args, &mut keys, serving, start_us,
     );
-    if srv.log.active() {
-        if let Some(off) = srv.log.flush(srv) {
-            state.woff = off;
-        }
+    // Always: it drains the unit's effects even if the last replica left
+    // since they were recorded (a cheap thread-local check otherwise).
+    if let Some(off) = srv.log.flush(srv) {
+        state.woff = off;
     }
     if matches!(mode, Mode::Normal) {
         super::monitor::feed(srv, state, shared, cmd, args);

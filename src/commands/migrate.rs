@@ -76,6 +76,9 @@ fn parse(args: Args<'_>) -> Result<Options<'_>, CmdError> {
 
 fn migrate(ctx: &mut Ctx, args: Args) -> CmdResult {
     let opts = parse(args)?;
+    // Replicas get a DEL per key that moved, and nothing else, even if
+    // MIGRATE fails part-way.
+    ctx.replicate_nothing();
     let db = args.int(4)?;
     let mut timeout = args.int(5)?;
     if timeout <= 0 {
@@ -156,7 +159,6 @@ fn migrate(ctx: &mut Ctx, args: Args) -> CmdResult {
         }
     }
     let mut error = None;
-    let mut moved: Vec<&[u8]> = vec![b"DEL"];
     for (key, _, _) in &found {
         let line = read_line(&mut reader).map_err(|_| read_err())?;
         if let Some(err) = line.strip_prefix('-') {
@@ -168,14 +170,8 @@ fn migrate(ctx: &mut Ctx, args: Args) -> CmdResult {
         if !opts.copy && ctx.keys.remove(key)?.is_some() {
             ctx.keys.notify(ev::GENERIC, "del", key);
             ctx.keys.dirty += 1;
-            moved.push(key);
+            ctx.replicate_as(&[b"DEL", key]);
         }
-    }
-    // Replicas delete what moved.
-    if moved.len() > 1 {
-        ctx.replicate_as(&moved);
-    } else {
-        ctx.replicate_nothing();
     }
     match error {
         Some(err) => Err(CmdError::err(format!(

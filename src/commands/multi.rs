@@ -277,7 +277,10 @@ pub fn touch_written_keys(keys: &mut Keys<'_>, cmd: &Command, args: Args<'_>, by
     const WRITES: u32 = key_flags::RW | key_flags::OW | key_flags::RM;
     let db = keys.db;
     let all = matches!(cmd.lock, LockMode::All | LockMode::Engine);
-    if cmd.lock == LockMode::Engine {
+    if matches!(
+        cmd.fullname.as_str(),
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    ) {
         // The commands a script ran touched their own keys.
         return;
     }
@@ -441,14 +444,12 @@ pub fn exec(
         super::monitor::feed(srv, state, shared, cmd, args);
     }
     state.in_multi = false;
-    if srv.log.active() {
-        if srv.repl.is_replica() && !state.is_master {
-            // Demoted to a replica inside the transaction: Redis drops
-            // its effects.
-            srv.log.discard_pending();
-        } else if let Some(off) = srv.log.flush(srv) {
-            state.woff = off;
-        }
+    if srv.repl.is_replica() && !state.is_master {
+        // Demoted to a replica inside the transaction: Redis drops its
+        // effects.
+        srv.log.discard_pending();
+    } else if let Some(off) = srv.log.flush(srv) {
+        state.woff = off;
     }
     ready.append(&mut keys.ready);
     drop(keys);

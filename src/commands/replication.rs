@@ -188,6 +188,7 @@ fn replicaof(ctx: &mut Ctx, args: Args) -> CmdResult {
         ctx.out.simple("OK Already connected to specified master");
         return Ok(());
     }
+    ctx.srv.log.drop_replicas(ctx.srv);
     crate::notice!(
         "REPLICAOF {host}:{port} enabled (user request from '{}')",
         requester(ctx)

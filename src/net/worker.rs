@@ -821,6 +821,7 @@ impl Worker {
             return;
         }
         c.state = done.state;
+        c.out.resp3 = done.resp3;
         c.scripting = false;
         c.out.buf.extend_from_slice(&done.reply);
         let held = std::mem::take(&mut c.held);

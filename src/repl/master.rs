@@ -221,6 +221,30 @@ impl Log {
         inner.offset
     }
 
+    /// Disconnects every replica (this server's history changed: it became
+    /// a replica of another master, or loaded its master's snapshot), so
+    /// they resynchronise, as Redis's `disconnectSlaves`.
+    pub fn drop_replicas(&self, srv: &Server) {
+        let list = self.replicas();
+        if list.is_empty() {
+            return;
+        }
+        let clients = srv.clients.lock();
+        for r in &list {
+            if let Some(sh) = clients.get(&r.client_id) {
+                sh.kill.store(true, Relaxed);
+            }
+        }
+        drop(clients);
+        if let Some(mbs) = srv.mailboxes.get() {
+            for r in &list {
+                if let Some(mb) = mbs.get(r.worker) {
+                    mb.send(Msg::Check);
+                }
+            }
+        }
+    }
+
     /// Detaches a replica (disconnected).
     pub fn detach(&self, client_id: u64) {
         let mut inner = self.inner.lock();

@@ -313,6 +313,7 @@ fn receive_snapshot(srv: &Server, conn: &mut Conn, timeout: Duration) -> Result<
     let path = format!("{dir}/{dbfile}");
     std::fs::rename(&tmp, &path)
         .map_err(|e| format!("Failed trying to rename the temp DB into {dbfile} in MASTER <-> REPLICA synchronization: {e}"))?;
+    srv.log.drop_replicas(srv);
     crate::notice!("MASTER <-> REPLICA sync: Flushing old data");
     // Workers park their commands meanwhile instead of waiting.
     srv.keyspace.set_engine_active(true);

@@ -583,9 +583,18 @@ impl CallCtx<'_> {
                 "OOM command not allowed when used memory > 'maxmemory'.",
             );
         }
+        if writes
+            && srv.repl.is_replica()
+            && !ctx.client.is_master
+            && srv.config.read().get_bool("replica-read-only")
+        {
+            return call_error(lua, "READONLY You can't write against a read only replica.");
+        }
         if writes {
+            if !STATUS.set_wrote() {
+                return call_error(lua, "ERR Script killed by user with SCRIPT KILL...");
+            }
             self.wrote = true;
-            STATUS.set_wrote();
         }
         let Some(handler) = cmd.handler else {
             return call_error(lua, "ERR Unknown Redis command called from script");

@@ -99,6 +99,8 @@ pub struct Done {
     pub client_id: u64,
     /// The caller's slot in its worker.
     pub token: u32,
+    /// The protocol after the command (HELLO inside an offloaded EXEC).
+    pub resp3: bool,
 }
 
 /// The kind of code running, for the `-BUSY` text and SCRIPT/FUNCTION KILL.
@@ -127,6 +129,8 @@ pub struct Status {
     wrote: AtomicBool,
     /// The caller's client id.
     pub caller: AtomicU64,
+    /// Orders a kill request against the script's first write.
+    decide: Mutex<()>,
     /// The running script's id or function's name, and the command that
     /// runs it (FUNCTION STATS, the slow-script log line).
     pub running: Mutex<Option<(String, Vec<Vec<u8>>)>>,
@@ -140,6 +144,7 @@ pub static STATUS: Status = Status {
     kill: AtomicBool::new(false),
     wrote: AtomicBool::new(false),
     caller: AtomicU64::new(0),
+    decide: parking_lot::const_mutex(()),
     running: parking_lot::const_mutex(None),
 };
 
@@ -198,8 +203,16 @@ impl Status {
         self.busy.store(true, Relaxed);
     }
 
-    pub(crate) fn set_wrote(&self) {
+    /// Marks the script as writing; false if a kill was asked first (the
+    /// write must then not happen). Kill and write are decided under one
+    /// lock, so a script is never killed after its first write.
+    pub(crate) fn set_wrote(&self) -> bool {
+        let _g = self.decide.lock();
+        if self.kill.load(Relaxed) {
+            return false;
+        }
         self.wrote.store(true, Relaxed);
+        true
     }
 
     pub(crate) fn kill_requested(&self) -> bool {
@@ -213,6 +226,7 @@ impl Status {
         if kind == RunKind::Idle {
             return Err("NOTBUSY No scripts in execution right now.");
         }
+        let _g = self.decide.lock();
         if self.wrote.load(Relaxed) {
             return Err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
         }
@@ -291,20 +305,32 @@ fn run(srv: Arc<Server>, rx: Receiver<Job>) {
         let mut out = crate::resp::ReplyBuf::new();
         out.resp3 = job.resp3;
         let args = crate::commands::Args::new(&job.buf, &job.ranges);
-        crate::commands::dispatch::run_engine_command(
-            &srv,
-            &stats,
-            &mut job.state,
-            &mut out,
-            &job.shared,
-            args,
-        );
+        // A panic must not take the engine (and every client waiting on it)
+        // down: the client gets an error and the engine goes on.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::commands::dispatch::run_engine_command(
+                &srv,
+                &stats,
+                &mut job.state,
+                &mut out,
+                &job.shared,
+                args,
+            )
+        }));
+        if ran.is_err() {
+            crate::warning!("internal error: the script engine recovered from a panic");
+            srv.keyspace.set_engine_active(false);
+            STATUS.end();
+            out.buf.clear();
+            out.error("ERR internal error running the command");
+        }
         engine::publish_memory();
         let worker = job.shared.worker;
         let done = Done {
             client_id: job.shared.id,
             token: job.shared.token.load(Relaxed),
             state: job.state,
+            resp3: out.resp3,
             reply: out.buf,
         };
         if let Some(tx) = job.reply_to {
