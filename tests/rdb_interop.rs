@@ -34,6 +34,11 @@ fn wait_port(port: u16) {
 
 /// Starts the real redis-server on a free port with `dir` as its directory.
 fn start_redis(dir: &Path) -> (std::process::Child, u16) {
+    start_redis_with(dir, &[])
+}
+
+/// [`start_redis`] with more command-line arguments.
+fn start_redis_with(dir: &Path, extra: &[&str]) -> (std::process::Child, u16) {
     let port = common::free_port();
     let child = Command::new(tool("redis-server"))
         .args([
@@ -46,6 +51,7 @@ fn start_redis(dir: &Path) -> (std::process::Child, u16) {
             "--dir",
         ])
         .arg(dir)
+        .args(extra)
         .stdout(Stdio::null())
         .spawn()
         .expect("start redis-server");
@@ -363,22 +369,8 @@ fn real_redis_replicates_a_ferrite_master() {
     let _: () = m.hset("h", "f", "v").unwrap();
     let _: () = m.zadd("z", "a", 1.5).unwrap();
     let dir = tempdir("repl-replica");
-    let port = common::free_port();
-    let mut child = Command::new(tool("redis-server"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .args(["--replicaof", "127.0.0.1", &srv.port.to_string(), "--dir"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    wait_port(port);
+    let master_port = srv.port.to_string();
+    let (mut child, port) = start_redis_with(&dir, &["--replicaof", "127.0.0.1", &master_port]);
     let mut r = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
         .unwrap()
         .get_connection()

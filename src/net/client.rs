@@ -111,16 +111,23 @@ pub struct ClientShared {
 }
 
 impl ClientShared {
-    /// The record of a client without a socket of its own (the master
-    /// link's client, which the replication thread drives).
-    pub fn detached(id: u64, addr: String) -> ClientShared {
+    /// A fresh record: a connection's (`fd` >= 0) or one without a socket
+    /// of its own (the master link's client, `fd` -1).
+    pub fn new(
+        id: u64,
+        worker: usize,
+        addr: String,
+        laddr: String,
+        fd: i32,
+        unix: bool,
+    ) -> ClientShared {
         let now = crate::server::Server::now_ms();
         ClientShared {
             id,
-            worker: 0,
+            worker,
             addr,
-            laddr: String::new(),
-            fd: -1,
+            laddr,
+            fd,
             created_ms: now,
             last_interaction_ms: now.into(),
             db: 0.into(),
@@ -133,7 +140,7 @@ impl ClientShared {
             resp: 2.into(),
             kill: false.into(),
             no_evict: false.into(),
-            unix: false,
+            unix,
             net_in: 0.into(),
             subs: Default::default(),
             monitor: Default::default(),

@@ -228,33 +228,14 @@ fn hand_out(
     let worker = *next % mailboxes.len();
     *next = next.wrapping_add(1);
     let id = srv.next_client_id.fetch_add(1, Relaxed);
-    let now = Server::now_ms();
-    let shared = Arc::new(ClientShared {
+    let shared = Arc::new(ClientShared::new(
         id,
         worker,
         addr,
         laddr,
-        fd: conn.fd(),
-        created_ms: now,
-        last_interaction_ms: now.into(),
-        db: 0.into(),
-        name: Default::default(),
-        last_cmd: 0.into(),
-        qbuf: 0.into(),
-        omem: 0.into(),
-        obuf_alloc: 0.into(),
-        is_replica: false.into(),
-        resp: 2.into(),
-        kill: false.into(),
-        no_evict: false.into(),
-        unix: conn.is_unix(),
-        net_in: 0.into(),
-        subs: Default::default(),
-        monitor: Default::default(),
-        token: Default::default(),
-        tracking: Default::default(),
-        waiter: Default::default(),
-    });
+        conn.fd(),
+        conn.is_unix(),
+    ));
     srv.clients.lock().insert(id, shared.clone());
     srv.connected_clients.fetch_add(1, Relaxed);
     srv.total_connections.fetch_add(1, Relaxed);

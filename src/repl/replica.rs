@@ -414,5 +414,12 @@ fn master_shared(srv: &Server) -> Arc<crate::net::client::ClientShared> {
         .master()
         .map(|(h, p)| format!("{h}:{p}"))
         .unwrap_or_default();
-    Arc::new(crate::net::client::ClientShared::detached(id, addr))
+    Arc::new(crate::net::client::ClientShared::new(
+        id,
+        0,
+        addr,
+        String::new(),
+        -1,
+        false,
+    ))
 }

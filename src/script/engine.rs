@@ -77,7 +77,6 @@ impl ScriptFlags {
 /// A cached EVAL script.
 struct Script {
     func: Function,
-    body: Vec<u8>,
     flags: ScriptFlags,
 }
 
@@ -223,14 +222,7 @@ pub fn load_script(body: &[u8]) -> Result<String, CmdError> {
                     lua_error_text(&err)
                 ))
             })?;
-        e.scripts.insert(
-            sha.clone(),
-            Script {
-                func,
-                body: body.to_vec(),
-                flags,
-            },
-        );
+        e.scripts.insert(sha.clone(), Script { func, flags });
         Ok(())
     })?;
     Ok(sha)
@@ -410,7 +402,7 @@ pub fn run_function(
     let _ = private.set("resp", 2);
     BUSY_MS.store(srv.config.read().get_int("busy-reply-threshold"), Relaxed);
     *STATUS.running.lock() = Some((run.name.clone(), args.from(0).map(<[u8]>::to_vec).collect()));
-    STATUS.begin(run.kind, ctx.client.id);
+    STATUS.begin(run.kind);
     let redis: Table = private
         .get("redis")
         .map_err(|e| CmdError::err(e.to_string()))?;
@@ -648,13 +640,4 @@ impl CallCtx<'_> {
         }
         crate::commands::tracking::remember_keys(ctx.keys, cmd, self.caller_args, ctx.client.id);
     }
-}
-
-/// Script ids of the cache, with their bodies (DEBUG, tests).
-pub fn cached_body(sha: &str) -> Option<Vec<u8>> {
-    EVAL.with(|e| {
-        e.borrow()
-            .as_ref()
-            .and_then(|e| e.scripts.get(sha).map(|s| s.body.clone()))
-    })
 }

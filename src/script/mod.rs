@@ -32,7 +32,7 @@ pub mod libs;
 pub mod lua;
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering::Relaxed};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
@@ -127,8 +127,6 @@ pub struct Status {
     kill: AtomicBool,
     /// The script ran a write command (it can no longer be killed).
     wrote: AtomicBool,
-    /// The caller's client id.
-    pub caller: AtomicU64,
     /// Orders a kill request against the script's first write.
     decide: Mutex<()>,
     /// The running script's id or function's name, and the command that
@@ -143,7 +141,6 @@ pub static STATUS: Status = Status {
     busy: AtomicBool::new(false),
     kill: AtomicBool::new(false),
     wrote: AtomicBool::new(false),
-    caller: AtomicU64::new(0),
     decide: parking_lot::const_mutex(()),
     running: parking_lot::const_mutex(None),
 };
@@ -183,11 +180,10 @@ impl Status {
     }
 
     /// Marks a script as started (engine thread only).
-    pub(crate) fn begin(&self, kind: RunKind, caller: u64) {
+    pub(crate) fn begin(&self, kind: RunKind) {
         self.started_ms.store(Server::now_ms(), Relaxed);
         self.kill.store(false, Relaxed);
         self.wrote.store(false, Relaxed);
-        self.caller.store(caller, Relaxed);
         self.kind.store(kind as u8, Relaxed);
     }
 
